@@ -1,0 +1,65 @@
+//! The burn masked LM behind the sampler's `Denoiser` trait: one encoder pass over the
+//! batch, the vocabulary projection only at the requested positions, one copy to the host.
+
+use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
+use unmask_roberta::MaskedLm;
+use unmask_sampler::Denoiser;
+
+pub struct MaskedLmDenoiser<B: Backend> {
+    pub model: MaskedLm<B>,
+    pub device: B::Device,
+}
+
+impl<B: Backend> MaskedLmDenoiser<B> {
+    pub fn new(model: MaskedLm<B>, device: B::Device) -> Self {
+        Self { model, device }
+    }
+}
+
+impl<B: Backend> Denoiser for MaskedLmDenoiser<B> {
+    fn vocab_size(&self) -> usize {
+        self.model.config().vocab_size
+    }
+
+    fn logits(&mut self, tokens: &[&[u32]], positions: &[&[usize]]) -> anyhow::Result<Vec<Vec<f32>>> {
+        let batch = tokens.len();
+        let seq = tokens.iter().map(|t| t.len()).max().unwrap_or(0);
+        let pad = self.model.config().pad_token_id as i64;
+        let ragged = tokens.iter().any(|t| t.len() != seq);
+        let mut ids = Vec::with_capacity(batch * seq);
+        let mut mask = Vec::with_capacity(batch * seq);
+        for t in tokens {
+            ids.extend(t.iter().map(|&x| x as i64));
+            mask.extend(std::iter::repeat_n(1i64, t.len()));
+            ids.extend(std::iter::repeat_n(pad, seq - t.len()));
+            mask.extend(std::iter::repeat_n(0i64, seq - t.len()));
+        }
+        let flat: Vec<i64> = positions
+            .iter()
+            .enumerate()
+            .flat_map(|(b, ps)| ps.iter().map(move |&p| (b * seq + p) as i64))
+            .collect();
+        let n = flat.len();
+        let input = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [batch, seq]), &self.device);
+        let attention =
+            ragged.then(|| Tensor::<B, 2, Int>::from_data(TensorData::new(mask, [batch, seq]), &self.device));
+        let picks = Tensor::<B, 1, Int>::from_data(TensorData::new(flat, [n]), &self.device);
+        let hidden = self.model.encode(input, attention, None);
+        let logits = self
+            .model
+            .logits_at(hidden, picks)
+            .into_data()
+            .convert::<f32>()
+            .into_vec::<f32>()
+            .map_err(|e| anyhow::anyhow!("reading logits: {e:?}"))?;
+        let vocab = self.vocab_size();
+        let mut out = Vec::with_capacity(batch);
+        let mut offset = 0;
+        for ps in positions {
+            let len = ps.len() * vocab;
+            out.push(logits[offset..offset + len].to_vec());
+            offset += len;
+        }
+        Ok(out)
+    }
+}

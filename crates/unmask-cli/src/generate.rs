@@ -1,0 +1,182 @@
+//! `unmask generate`: text from a masked LM by iterative unmasking.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use burn::tensor::backend::AutodiffBackend;
+use serde::Serialize;
+use unmask_roberta::load_masked_lm;
+use unmask_sampler::{Canvas, Sampler, SamplerConfig, StepObserver, Template, TraceObserver};
+use unmask_text::TextTokenizer;
+
+use crate::denoiser::MaskedLmDenoiser;
+use crate::device::BackendJob;
+
+/// What to write on the canvas.
+#[derive(Debug, Clone)]
+pub enum CanvasSpec {
+    /// A prompt at the start (possibly empty) followed by `length` masks.
+    Prompt { text: String, length: usize },
+    /// Fixed text anywhere, `[MASK:n]` spans in between.
+    Template(String),
+}
+
+pub struct Generate {
+    pub model_dir: PathBuf,
+    pub canvas: CanvasSpec,
+    pub sampler: SamplerConfig,
+    pub num_samples: usize,
+    pub show_steps: bool,
+    pub trace: Option<PathBuf>,
+}
+
+/// One generated sample.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sample {
+    pub text: String,
+    pub tokens: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GenerateOutput {
+    pub samples: Vec<Sample>,
+    /// Model calls for the whole batch.
+    pub nfe: usize,
+    pub steps: usize,
+    pub wall_time_s: f64,
+    pub generated_tokens: usize,
+    pub tokens_per_s: f64,
+}
+
+/// The placeholder drawn for a masked position in `--show-steps`.
+pub const MASK_GLYPH: &str = "░";
+
+fn canvas_text(tokenizer: &TextTokenizer, canvas: &Canvas) -> Result<String> {
+    let special = tokenizer.special();
+    let mut text = String::new();
+    let mut run = Vec::new();
+    for (i, &t) in canvas.tokens().iter().enumerate() {
+        if canvas.is_masked(i) {
+            text.push_str(&tokenizer.decode(&run, true)?);
+            run.clear();
+            text.push_str(MASK_GLYPH);
+        } else if t != special.bos && t != special.eos {
+            run.push(t);
+        }
+    }
+    text.push_str(&tokenizer.decode(&run, true)?);
+    Ok(text)
+}
+
+struct ShowSteps<'a> {
+    tokenizer: &'a TextTokenizer,
+}
+
+impl StepObserver for ShowSteps<'_> {
+    fn on_step(&mut self, step: usize, canvases: &[Canvas]) -> anyhow::Result<()> {
+        for (i, canvas) in canvases.iter().enumerate() {
+            let label = if canvases.len() > 1 { format!("{step:>3}.{i}") } else { format!("{step:>3}") };
+            eprintln!("{label} [{:>4} masked] {}", canvas.num_masked(), canvas_text(self.tokenizer, canvas)?);
+        }
+        Ok(())
+    }
+}
+
+struct Both<'a>(Vec<&'a mut dyn StepObserver>);
+
+impl StepObserver for Both<'_> {
+    fn on_step(&mut self, step: usize, canvases: &[Canvas]) -> anyhow::Result<()> {
+        for o in self.0.iter_mut() {
+            o.on_step(step, canvases)?;
+        }
+        Ok(())
+    }
+}
+
+impl BackendJob for Generate {
+    type Output = GenerateOutput;
+
+    fn run<B: AutodiffBackend>(mut self, device: B::Device) -> Result<Self::Output> {
+        if self.num_samples == 0 {
+            bail!("--num-samples must be at least 1");
+        }
+        let tokenizer = TextTokenizer::from_dir(&self.model_dir)?;
+        let special = tokenizer.special().clone();
+        let mut forbidden = vec![special.mask, special.pad, special.bos, special.eos];
+        forbidden.extend(special.unk);
+        for id in forbidden {
+            if !self.sampler.forbidden.contains(&id) {
+                self.sampler.forbidden.push(id);
+            }
+        }
+        let sampler = Sampler::new(self.sampler.clone())?;
+        let canvas = match &self.canvas {
+            CanvasSpec::Prompt { text, length } => {
+                let mut prefix = vec![special.bos];
+                if !text.is_empty() {
+                    prefix.extend(tokenizer.encode(text, false)?);
+                }
+                Canvas::prompted(&prefix, *length, &[special.eos], special.mask)?
+            }
+            CanvasSpec::Template(text) => {
+                let template = Template::parse(text)?;
+                Canvas::from_template(
+                    &template,
+                    |s| Ok(tokenizer.encode(s, false)?),
+                    &[special.bos],
+                    &[special.eos],
+                    special.mask,
+                )?
+            }
+        };
+        let (model, report) = load_masked_lm::<B::InnerBackend>(&self.model_dir, &device)
+            .with_context(|| format!("loading the model in {}", self.model_dir.display()))?;
+        if report.fresh_head {
+            eprintln!("warning: the checkpoint has no MLM head; generating from a random head");
+        }
+        canvas.check_max_len(model.config().max_sequence_len())?;
+        let canvases = vec![canvas; self.num_samples];
+        let mut denoiser = MaskedLmDenoiser::new(model, device);
+
+        let mut show = ShowSteps { tokenizer: &tokenizer };
+        let mut trace = match &self.trace {
+            Some(path) => Some(TraceObserver::new(BufWriter::new(
+                File::create(path).with_context(|| format!("creating the trace file {}", path.display()))?,
+            ))),
+            None => None,
+        };
+        let mut observers: Vec<&mut dyn StepObserver> = Vec::new();
+        if self.show_steps {
+            observers.push(&mut show);
+        }
+        if let Some(t) = trace.as_mut() {
+            observers.push(t);
+        }
+        let generation = sampler.generate(&mut denoiser, canvases, &mut Both(observers))?;
+        if let Some(t) = trace {
+            t.finish()?;
+        }
+        let generated_tokens: usize = generation.canvases.iter().map(|c| c.generated_positions().len()).sum();
+        let samples = generation
+            .canvases
+            .iter()
+            .map(|c| {
+                Ok(Sample {
+                    text: tokenizer.decode(c.tokens(), true)?,
+                    tokens: c.tokens().to_vec(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let wall = generation.wall_time.as_secs_f64();
+        Ok(GenerateOutput {
+            samples,
+            nfe: generation.nfe,
+            steps: generation.steps_taken,
+            wall_time_s: wall,
+            generated_tokens,
+            tokens_per_s: generated_tokens as f64 / wall.max(1e-9),
+        })
+    }
+}

@@ -1,0 +1,260 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use unmask_cli::device::{DeviceSpec, run_on};
+use unmask_cli::fill_mask::{FillMask, print_table, to_json};
+use unmask_cli::generate::{CanvasSpec, Generate};
+use unmask_cli::source::model_dir;
+use unmask_cli::tokenizer_cmd::train_tokenizer;
+use unmask_cli::train_cmd::Train;
+use unmask_sampler::SamplerConfig;
+use unmask_train::TrainOptions;
+
+/// Masked language models as text diffusion generators.
+#[derive(Parser)]
+#[command(name = "unmask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Predict the `<mask>` tokens of a text in one step (BERT's special case of diffusion).
+    FillMask(FillMaskArgs),
+    /// Generate text by iterative unmasking, from a prompt or an infilling template.
+    Generate(GenerateArgs),
+    /// Train a masked LM as a diffusion model from a TOML config or a shipped preset.
+    Train(TrainArgs),
+    /// Tokenizer tools.
+    #[command(subcommand)]
+    Tokenizer(TokenizerCommand),
+}
+
+#[derive(Args)]
+struct FillMaskArgs {
+    /// A local model directory or a Hugging Face Hub id (e.g. FacebookAI/roberta-base).
+    #[arg(long)]
+    model: String,
+    #[arg(long, default_value_t = 5)]
+    top_k: usize,
+    #[arg(long, default_value = "cpu")]
+    device: DeviceSpec,
+    /// Print the transformers fill-mask pipeline's JSON.
+    #[arg(long)]
+    json: bool,
+    /// The text, with one or more of the model's mask tokens.
+    text: String,
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    #[arg(long)]
+    model: String,
+    /// Text the canvas starts with (any length); the masks follow it.
+    #[arg(long, conflicts_with = "template")]
+    prompt: Option<String>,
+    /// Fixed text anywhere with masked spans: "The war ended in [MASK:12]. After that, [MASK:30]".
+    #[arg(long)]
+    template: Option<String>,
+    /// Tokens to generate after the prompt.
+    #[arg(long, default_value_t = 64)]
+    length: usize,
+    /// Step budget (model calls per canvas at most).
+    #[arg(long, default_value_t = 64)]
+    steps: usize,
+    /// seed | ancestral | prob | margin | entropy | random | threshold.
+    #[arg(long, default_value = "prob")]
+    policy: String,
+    /// Semi-autoregressive blocks of this many tokens.
+    #[arg(long)]
+    block: Option<usize>,
+    /// Commit split (confidence policies) or noise schedule (ancestral), e.g. cosine.
+    #[arg(long)]
+    schedule: Option<String>,
+    /// Confidence threshold for the `threshold` policy, in (0, 1].
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// ReMDM remasking probability per step for the confidence policies.
+    #[arg(long)]
+    remask: Option<f64>,
+    #[arg(long, default_value_t = 1.0)]
+    temperature: f64,
+    #[arg(long)]
+    top_k: Option<usize>,
+    #[arg(long)]
+    top_p: Option<f64>,
+    #[arg(long, default_value_t = 1)]
+    num_samples: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, default_value = "cpu")]
+    device: DeviceSpec,
+    /// Print the canvas after every step (masks drawn as ░).
+    #[arg(long)]
+    show_steps: bool,
+    /// Save every step as JSON Lines.
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// The run's TOML config.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// A shipped preset: cpu-small (default), seed, tiny.
+    #[arg(long)]
+    preset: Option<String>,
+    #[arg(long, default_value = "cpu")]
+    device: DeviceSpec,
+    /// Continue from the run directory's last checkpoint.
+    #[arg(long)]
+    resume: bool,
+    /// Override run.steps.
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Override run.out_dir.
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
+    /// Override data.corpus.
+    #[arg(long)]
+    corpus: Option<String>,
+    /// Stop after this many steps, with a checkpoint (as if killed).
+    #[arg(long, hide = true)]
+    stop_after: Option<usize>,
+    /// Log lines instead of a progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum TokenizerCommand {
+    /// Train a byte-level BPE with RoBERTa's special tokens on a corpus.
+    Train {
+        #[arg(long)]
+        corpus: String,
+        #[arg(long, default_value_t = 8192)]
+        vocab_size: usize,
+        /// Output directory (tokenizer.json and tokenizer_config.json).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::FillMask(a) => {
+            let job = FillMask {
+                model_dir: model_dir(&a.model)?,
+                text: a.text,
+                top_k: a.top_k,
+            };
+            let results = run_on(a.device, job)?;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&to_json(&results))?);
+            } else {
+                print_table(&results);
+            }
+        }
+        Command::Generate(a) => {
+            let canvas = match (a.prompt, a.template) {
+                (_, Some(t)) => CanvasSpec::Template(t),
+                (p, None) => CanvasSpec::Prompt {
+                    text: p.unwrap_or_default(),
+                    length: a.length,
+                },
+            };
+            let sampler = SamplerConfig {
+                policy: a.policy,
+                steps: a.steps,
+                schedule: a.schedule,
+                threshold: a.threshold,
+                block_len: a.block,
+                remask: a.remask,
+                temperature: a.temperature,
+                top_k: a.top_k,
+                top_p: a.top_p,
+                forbidden: Vec::new(),
+                seed: a.seed,
+            };
+            let job = Generate {
+                model_dir: model_dir(&a.model)?,
+                canvas,
+                sampler,
+                num_samples: a.num_samples,
+                show_steps: a.show_steps,
+                trace: a.trace,
+            };
+            let out = run_on(a.device, job)?;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                for (i, s) in out.samples.iter().enumerate() {
+                    if out.samples.len() > 1 {
+                        println!("--- sample {}", i + 1);
+                    }
+                    println!("{}", s.text);
+                }
+                eprintln!(
+                    "{} tokens in {:.2} s ({:.0} tokens/s), {} model calls",
+                    out.generated_tokens, out.wall_time_s, out.tokens_per_s, out.nfe
+                );
+            }
+        }
+        Command::Train(a) => {
+            let mut config = Train::load(a.config, a.preset)?;
+            if let Some(steps) = a.steps {
+                config.run.steps = steps;
+            }
+            if let Some(dir) = a.out_dir {
+                config.run.out_dir = dir;
+            }
+            if let Some(corpus) = a.corpus {
+                config.data.corpus = corpus;
+            }
+            config.validate().map_err(anyhow::Error::msg)?;
+            let options = TrainOptions {
+                resume: a.resume,
+                stop_after: a.stop_after,
+                quiet: a.quiet,
+                model_dir: None,
+            };
+            let summary = run_on(a.device, Train { config, options })?;
+            let fmt = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into());
+            println!(
+                "{} steps, {} parameters, {:.1} min, {:.0} tokens/s; train loss {} -> {}",
+                summary.steps_done,
+                summary.parameters,
+                summary.elapsed.as_secs_f64() / 60.0,
+                summary.tokens_per_s,
+                fmt(summary.first_loss),
+                fmt(summary.last_loss),
+            );
+            for (step, loss) in &summary.validation {
+                println!("validation loss at step {step}: {loss:.4}");
+            }
+            if let Some(dir) = &summary.final_dir {
+                println!("model saved to {}", dir.display());
+            }
+        }
+        Command::Tokenizer(TokenizerCommand::Train { corpus, vocab_size, out }) => {
+            train_tokenizer(&corpus, vocab_size, &out)?;
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

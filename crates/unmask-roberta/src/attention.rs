@@ -1,0 +1,46 @@
+use burn::module::Module;
+use burn::nn::{Dropout, LayerNorm, Linear};
+use burn::tensor::activation::softmax;
+use burn::tensor::{Tensor, backend::Backend};
+
+/// Bidirectional multi-head self-attention with BERT's output block
+/// (dense, dropout, residual, post-LayerNorm).
+#[derive(Module, Debug)]
+pub struct SelfAttention<B: Backend> {
+    pub query: Linear<B>,
+    pub key: Linear<B>,
+    pub value: Linear<B>,
+    pub output: Linear<B>,
+    pub layer_norm: LayerNorm<B>,
+    pub attention_dropout: Dropout,
+    pub output_dropout: Dropout,
+    pub num_heads: usize,
+}
+
+impl<B: Backend> SelfAttention<B> {
+    /// `x`: `[batch, seq, hidden]`; `key_bias`: `[batch, 1, 1, seq]`, 0 for real tokens and a
+    /// large negative number for padding.
+    pub fn forward(&self, x: Tensor<B, 3>, key_bias: Option<Tensor<B, 4>>) -> Tensor<B, 3> {
+        let [batch, seq, hidden] = x.dims();
+        let head_dim = hidden / self.num_heads;
+        let heads = |t: Tensor<B, 3>| {
+            t.reshape([batch, seq, self.num_heads, head_dim])
+                .swap_dims(1, 2)
+        };
+        let q = heads(self.query.forward(x.clone()));
+        let k = heads(self.key.forward(x.clone()));
+        let v = heads(self.value.forward(x.clone()));
+
+        let mut scores = q.matmul(k.transpose()) / (head_dim as f64).sqrt();
+        if let Some(bias) = key_bias {
+            scores = scores + bias;
+        }
+        let probs = self.attention_dropout.forward(softmax(scores, 3));
+        let context = probs
+            .matmul(v)
+            .swap_dims(1, 2)
+            .reshape([batch, seq, hidden]);
+        let out = self.output_dropout.forward(self.output.forward(context));
+        self.layer_norm.forward(out + x)
+    }
+}

@@ -1,0 +1,173 @@
+use std::ops::Range;
+
+use crate::blocks::{block_budget, split_into_blocks};
+use crate::rng::CanvasRngs;
+use crate::rules::{BlockRule, StepContext, remask_committed, start_block};
+use crate::token_sampler::TokenSampler;
+use crate::{Canvas, Policy, SamplerError};
+
+/// The loop state of one canvas: its blocks, the current block's rule and step, its budget
+/// and random streams. Canvases of a batch advance independently, one step per global step.
+pub(crate) struct CanvasRun {
+    index: usize,
+    generated: Vec<usize>,
+    blocks: Vec<Range<usize>>,
+    block: usize,
+    rule: Option<Box<dyn BlockRule>>,
+    step_in_block: usize,
+    budget: usize,
+    steps_left: usize,
+    rngs: CanvasRngs,
+    remask: f64,
+    requested: Vec<usize>,
+    committed: Vec<usize>,
+}
+
+/// What a run needs from the sampler's settings.
+pub(crate) struct RunSettings<'a> {
+    pub policy: &'a Policy,
+    pub steps: usize,
+    pub block_len: Option<usize>,
+    pub remask: f64,
+    pub seed: u64,
+    pub vocab: usize,
+}
+
+impl CanvasRun {
+    pub fn new(
+        index: usize,
+        canvas: &Canvas,
+        settings: &RunSettings<'_>,
+    ) -> Result<Self, SamplerError> {
+        let generated = canvas.generated_positions();
+        let blocks = split_into_blocks(generated.len(), settings.block_len);
+        if blocks.len() > settings.steps {
+            return Err(SamplerError::TooFewSteps {
+                canvas: index,
+                generated: generated.len(),
+                block_len: settings.block_len.unwrap_or(generated.len()),
+                blocks: blocks.len(),
+                steps: settings.steps,
+            });
+        }
+        let mut run = Self {
+            index,
+            generated,
+            blocks,
+            block: 0,
+            rule: None,
+            step_in_block: 0,
+            budget: 0,
+            steps_left: settings.steps,
+            rngs: CanvasRngs::new(settings.seed, index),
+            remask: settings.remask,
+            requested: Vec::new(),
+            committed: Vec::new(),
+        };
+        run.enter_block(canvas, settings.policy);
+        Ok(run)
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.rule.is_none()
+    }
+
+    /// The positions requested by the last [`CanvasRun::plan`].
+    pub fn requested(&self) -> &[usize] {
+        &self.requested
+    }
+
+    /// Decides which positions this step needs logits for.
+    pub fn plan(&mut self, canvas: &mut Canvas, vocab: usize) {
+        self.requested.clear();
+        let Some(rule) = self.rule.as_mut() else {
+            return;
+        };
+        let block = &self.generated[self.blocks[self.block].clone()];
+        let mut cx = StepContext {
+            canvas,
+            block,
+            step: self.step_in_block,
+            budget: self.budget,
+            rngs: &mut self.rngs,
+            vocab,
+        };
+        rule.request(&mut cx, &mut self.requested);
+    }
+
+    /// Applies the step with `logits` for the requested positions, then moves on.
+    pub fn finish_step(
+        &mut self,
+        canvas: &mut Canvas,
+        logits: &mut [f32],
+        tokens: &mut TokenSampler,
+        settings: &RunSettings<'_>,
+        step: usize,
+    ) -> Result<(), SamplerError> {
+        let Some(rule) = self.rule.as_mut() else {
+            return Ok(());
+        };
+        let block = &self.generated[self.blocks[self.block].clone()];
+        let mut cx = StepContext {
+            canvas,
+            block,
+            step: self.step_in_block,
+            budget: self.budget,
+            rngs: &mut self.rngs,
+            vocab: settings.vocab,
+        };
+        self.committed.clear();
+        rule.apply(
+            &mut cx,
+            &self.requested,
+            logits,
+            tokens,
+            &mut self.committed,
+        )
+        .map_err(|failure| SamplerError::BadLogits {
+            step,
+            canvas: self.index,
+            position: failure.position,
+            problem: failure.problem.describe(),
+        })?;
+        if self.remask > 0.0 && !cx.is_last_step() {
+            self.committed.sort_unstable();
+            remask_committed(&mut cx, self.remask, &self.committed);
+        }
+        self.step_in_block += 1;
+        self.steps_left -= 1;
+        self.enter_block(canvas, settings.policy);
+        Ok(())
+    }
+
+    /// Leaves finished blocks and starts the next one that has work, or ends the run.
+    fn enter_block(&mut self, canvas: &Canvas, policy: &Policy) {
+        loop {
+            if let Some(rule) = &self.rule {
+                let over = self.step_in_block == self.budget
+                    || (rule.ends_when_unmasked() && !self.block_has_mask(canvas));
+                if !over {
+                    return;
+                }
+                self.block += 1;
+            }
+            let Some(range) = self.blocks.get(self.block).cloned() else {
+                self.rule = None;
+                return;
+            };
+            let masked = self.generated[range]
+                .iter()
+                .filter(|&&p| canvas.is_masked(p))
+                .count();
+            self.budget = block_budget(self.steps_left, self.blocks.len() - self.block);
+            self.step_in_block = 0;
+            self.rule = Some(start_block(policy, masked, self.budget));
+        }
+    }
+
+    fn block_has_mask(&self, canvas: &Canvas) -> bool {
+        self.generated[self.blocks[self.block].clone()]
+            .iter()
+            .any(|&p| canvas.is_masked(p))
+    }
+}

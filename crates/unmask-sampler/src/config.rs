@@ -1,0 +1,110 @@
+use serde::{Deserialize, Serialize};
+
+use crate::{Policy, PolicyParams, SamplerError};
+
+/// Everything that picks and tunes a denoising loop, as a user writes it (CLI flags, a TOML
+/// or JSON preset). Unknown keys are errors; missing keys take the defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SamplerConfig {
+    /// One of [`Policy::NAMES`].
+    pub policy: String,
+    /// The step budget: at most this many steps (model calls) per canvas.
+    pub steps: usize,
+    /// `ancestral`: noise schedule (default `linear`); confidence policies: commit split
+    /// (default `even`).
+    pub schedule: Option<String>,
+    /// `threshold`: the confidence threshold in (0, 1] (default 0.9).
+    pub threshold: Option<f64>,
+    /// Semi-autoregressive blocks of this many generated positions; unset = one block.
+    pub block_len: Option<usize>,
+    /// ReMDM remasking probability per step in [0, 1) for confidence and threshold policies.
+    pub remask: Option<f64>,
+    /// Sampling temperature; 0 is greedy (argmax).
+    pub temperature: f64,
+    /// Keep only the k most likely tokens.
+    pub top_k: Option<usize>,
+    /// Keep the smallest set of most likely tokens holding this probability, in (0, 1].
+    pub top_p: Option<f64>,
+    /// Token ids never written (their logits are set to -inf); the mask id always is.
+    pub forbidden: Vec<u32>,
+    /// Same seed, same canvases, same denoiser: same output.
+    pub seed: u64,
+}
+
+impl Default for SamplerConfig {
+    fn default() -> Self {
+        Self {
+            policy: "prob".to_string(),
+            steps: 64,
+            schedule: None,
+            threshold: None,
+            block_len: None,
+            remask: None,
+            temperature: 1.0,
+            top_k: None,
+            top_p: None,
+            forbidden: Vec::new(),
+            seed: 0,
+        }
+    }
+}
+
+impl SamplerConfig {
+    /// The seed experiment's sampler: 10 steps of the `seed` loop, top-k 50, top-p 0.95.
+    pub fn seed_experiment() -> Self {
+        Self {
+            policy: "seed".to_string(),
+            steps: 10,
+            top_k: Some(50),
+            top_p: Some(0.95),
+            ..Self::default()
+        }
+    }
+
+    /// The policy's parameters as [`Policy::parse`] takes them.
+    pub fn policy_params(&self) -> PolicyParams {
+        PolicyParams {
+            schedule: self.schedule.clone(),
+            threshold: self.threshold,
+        }
+    }
+
+    /// Checks every value that does not depend on the policy or the canvases.
+    pub fn validate(&self) -> Result<(), SamplerError> {
+        if self.steps == 0 {
+            return Err(SamplerError::ZeroSteps);
+        }
+        if !(self.temperature.is_finite() && self.temperature >= 0.0) {
+            return Err(SamplerError::InvalidTemperature(self.temperature));
+        }
+        if self.top_k == Some(0) {
+            return Err(SamplerError::ZeroTopK);
+        }
+        if let Some(top_p) = self.top_p
+            && !(top_p > 0.0 && top_p <= 1.0)
+        {
+            return Err(SamplerError::InvalidTopP(top_p));
+        }
+        if self.block_len == Some(0) {
+            return Err(SamplerError::ZeroBlockLen);
+        }
+        if let Some(sigma) = self.remask
+            && !(0.0..1.0).contains(&sigma)
+        {
+            return Err(SamplerError::InvalidRemask(sigma));
+        }
+        Ok(())
+    }
+
+    /// Checks that a remasking probability is only given to a policy that remasks that way.
+    pub(crate) fn check_remask(&self, policy: &Policy) -> Result<(), SamplerError> {
+        if self.remask.is_some() && !policy.supports_remask() {
+            return Err(SamplerError::UnusedParameter {
+                policy: policy.name().to_string(),
+                parameter: "remask",
+            });
+        }
+        Ok(())
+    }
+}

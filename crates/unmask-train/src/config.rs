@@ -1,0 +1,299 @@
+//! The TOML file behind `unmask train`: model, tokenizer, data, schedule, optimizer, run.
+//! Unknown keys are errors (a typo must not silently fall back to a default).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::lr::Decay;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    pub model: ModelSection,
+    #[serde(default)]
+    pub tokenizer: TokenizerSection,
+    pub data: DataSection,
+    #[serde(default)]
+    pub schedule: ScheduleSection,
+    #[serde(default)]
+    pub optim: OptimSection,
+    pub run: RunSection,
+}
+
+/// Start from a Hugging Face checkpoint (fine-tuning) or from a config (from scratch).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, tag = "init", rename_all = "lowercase")]
+pub enum ModelSection {
+    Pretrained {
+        /// A local directory or a Hub id such as `FacebookAI/roberta-base`.
+        source: String,
+    },
+    Scratch {
+        hidden_size: usize,
+        num_layers: usize,
+        num_heads: usize,
+        intermediate_size: usize,
+        #[serde(default = "default_dropout")]
+        dropout: f64,
+    },
+}
+
+/// Where the tokenizer comes from when training from scratch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenizerSection {
+    /// `train` (a byte-level BPE trained on the train split), or a directory / tokenizer.json.
+    /// Ignored for pretrained models, which bring their own.
+    #[serde(default = "default_tokenizer_source")]
+    pub source: String,
+    #[serde(default = "default_vocab")]
+    pub vocab_size: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSection {
+    /// `sotu`, a path to a text/JSONL/Parquet file or a directory.
+    pub corpus: String,
+    #[serde(default = "default_block_len")]
+    pub block_len: usize,
+    /// The first `prompt_len` tokens of every block are never masked (the seed: 16).
+    #[serde(default = "default_prompt_len")]
+    pub prompt_len: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSection {
+    /// A registry spelling: `fixed:0.15`, `levels:10`, `linear`, `loglinear`, `cosine`, `spindle:0.3`.
+    #[serde(default = "default_schedule")]
+    pub name: String,
+    /// `uniform` or `elbo`.
+    #[serde(default = "default_weighting")]
+    pub weighting: String,
+    /// `iid` or `antithetic`.
+    #[serde(default = "default_time_sampling")]
+    pub time_sampling: String,
+    #[serde(default = "default_eps")]
+    pub eps: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptimSection {
+    #[serde(default = "default_lr")]
+    pub lr: f64,
+    #[serde(default)]
+    pub warmup_steps: usize,
+    #[serde(default = "default_decay")]
+    pub decay: Decay,
+    /// AdamW decoupled weight decay (transformers' default 0.0; RoBERTa pretraining 0.01).
+    #[serde(default = "default_weight_decay")]
+    pub weight_decay: f64,
+    #[serde(default = "default_beta1")]
+    pub beta1: f64,
+    #[serde(default = "default_beta2")]
+    pub beta2: f64,
+    /// PyTorch's default 1e-8 (burn's own default is 1e-5).
+    #[serde(default = "default_adam_eps")]
+    pub adam_eps: f64,
+    /// Global gradient-norm clip; 0 disables it.
+    #[serde(default = "default_clip")]
+    pub grad_clip: f64,
+    #[serde(default = "default_batch")]
+    pub batch_size: usize,
+    /// Micro-batches accumulated per optimizer step.
+    #[serde(default = "default_accum")]
+    pub grad_accum: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSection {
+    /// Optimizer steps.
+    pub steps: usize,
+    pub out_dir: PathBuf,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    #[serde(default = "default_log_every")]
+    pub log_every: usize,
+    /// Validation every N steps (and at the end); 0 = only at the end.
+    #[serde(default = "default_eval_every")]
+    pub eval_every: usize,
+    /// Validation batches per evaluation.
+    #[serde(default = "default_eval_batches")]
+    pub eval_batches: usize,
+    /// A resumable checkpoint every N steps; 0 = only at the end.
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: usize,
+}
+
+fn default_dropout() -> f64 {
+    0.1
+}
+fn default_tokenizer_source() -> String {
+    "train".into()
+}
+fn default_vocab() -> usize {
+    8192
+}
+fn default_block_len() -> usize {
+    256
+}
+fn default_prompt_len() -> usize {
+    16
+}
+fn default_schedule() -> String {
+    "linear".into()
+}
+fn default_weighting() -> String {
+    "uniform".into()
+}
+fn default_time_sampling() -> String {
+    "antithetic".into()
+}
+fn default_eps() -> f64 {
+    1e-3
+}
+fn default_lr() -> f64 {
+    5e-5
+}
+fn default_decay() -> Decay {
+    Decay::Linear
+}
+fn default_weight_decay() -> f64 {
+    0.0
+}
+fn default_beta1() -> f64 {
+    0.9
+}
+fn default_beta2() -> f64 {
+    0.999
+}
+fn default_adam_eps() -> f64 {
+    1e-8
+}
+fn default_clip() -> f64 {
+    1.0
+}
+fn default_batch() -> usize {
+    16
+}
+fn default_accum() -> usize {
+    1
+}
+fn default_seed() -> u64 {
+    42
+}
+fn default_log_every() -> usize {
+    10
+}
+fn default_eval_every() -> usize {
+    100
+}
+fn default_eval_batches() -> usize {
+    8
+}
+fn default_checkpoint_every() -> usize {
+    100
+}
+
+impl Default for TokenizerSection {
+    fn default() -> Self {
+        Self {
+            source: default_tokenizer_source(),
+            vocab_size: default_vocab(),
+        }
+    }
+}
+
+impl Default for ScheduleSection {
+    fn default() -> Self {
+        Self {
+            name: default_schedule(),
+            weighting: default_weighting(),
+            time_sampling: default_time_sampling(),
+            eps: default_eps(),
+        }
+    }
+}
+
+impl Default for OptimSection {
+    fn default() -> Self {
+        Self {
+            lr: default_lr(),
+            warmup_steps: 0,
+            decay: default_decay(),
+            weight_decay: default_weight_decay(),
+            beta1: default_beta1(),
+            beta2: default_beta2(),
+            adam_eps: default_adam_eps(),
+            grad_clip: default_clip(),
+            batch_size: default_batch(),
+            grad_accum: default_accum(),
+        }
+    }
+}
+
+/// The presets shipped inside the binary.
+pub const PRESETS: &[(&str, &str)] = &[
+    ("cpu-small", include_str!("../presets/cpu-small.toml")),
+    ("seed", include_str!("../presets/seed.toml")),
+    ("tiny", include_str!("../presets/tiny.toml")),
+];
+
+impl TrainConfig {
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let config: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+        Self::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn preset(name: &str) -> Result<Self, String> {
+        let (_, text) = PRESETS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+            let names: Vec<_> = PRESETS.iter().map(|(n, _)| *n).collect();
+            format!("no preset `{name}`; presets: {}", names.join(", "))
+        })?;
+        Self::from_toml(text).map_err(|e| format!("preset {name}: {e}"))
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("config serializes")
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        let o = &self.optim;
+        let checks: [(bool, &str); 9] = [
+            (self.run.steps > 0, "run.steps must be at least 1"),
+            (o.batch_size > 0, "optim.batch_size must be at least 1"),
+            (o.grad_accum > 0, "optim.grad_accum must be at least 1"),
+            (o.lr > 0.0 && o.lr.is_finite(), "optim.lr must be positive"),
+            ((0.0..1.0).contains(&o.beta1) && (0.0..1.0).contains(&o.beta2), "optim.beta1/beta2 must be in [0, 1)"),
+            (o.adam_eps > 0.0, "optim.adam_eps must be positive"),
+            (o.grad_clip >= 0.0 && o.weight_decay >= 0.0, "optim.grad_clip and optim.weight_decay must be >= 0"),
+            (self.data.block_len >= 8, "data.block_len must be at least 8"),
+            (self.data.prompt_len < self.data.block_len, "data.prompt_len must be smaller than data.block_len"),
+        ];
+        for (ok, msg) in checks {
+            if !ok {
+                return Err(msg.to_string());
+            }
+        }
+        if let ModelSection::Scratch { hidden_size, num_heads, dropout, .. } = &self.model {
+            if *num_heads == 0 || hidden_size % num_heads != 0 {
+                return Err(format!("model.hidden_size {hidden_size} must be a multiple of model.num_heads {num_heads}"));
+            }
+            if !(0.0..1.0).contains(dropout) {
+                return Err("model.dropout must be in [0, 1)".into());
+            }
+        }
+        Ok(())
+    }
+}

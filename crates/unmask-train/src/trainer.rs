@@ -1,0 +1,435 @@
+//! The training loop: diffusion batches, AdamW with warmup and decay, global-norm
+//! clipping, gradient accumulation, validation, metrics, resumable checkpoints.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use burn::module::AutodiffModule;
+use burn::optim::{AdamWConfig, GradientsAccumulator, GradientsParams, Optimizer};
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use unmask_roberta::{MaskedLm, MaskedLmConfig, load_masked_lm, save_masked_lm};
+use unmask_schedule::{LossWeighting, ScheduleContext, ScheduleRegistry, TimeSampler};
+use unmask_text::{PackedBlocks, TextTokenizer};
+
+use crate::batcher::{DiffusionBatch, DiffusionBatcher, Maskable};
+use crate::clip::clip_global_norm;
+use crate::config::{ModelSection, TrainConfig};
+use crate::data::{load_corpus, pack, scratch_tokenizer};
+use crate::loss::masked_loss;
+use crate::lr::LrSchedule;
+use crate::metrics::{MetricsCsv, MetricsRow, Window};
+use crate::state::{self, LoopState};
+
+/// How to run, beyond the config file.
+#[derive(Debug, Clone, Default)]
+pub struct TrainOptions {
+    /// Continue from `out_dir/checkpoint`.
+    pub resume: bool,
+    /// Stop (after checkpointing) once this many steps are done: simulates a killed run.
+    pub stop_after: Option<usize>,
+    /// No progress bar.
+    pub quiet: bool,
+    /// Resolves `model.source` of a pretrained model to a local directory.
+    pub model_dir: Option<PathBuf>,
+}
+
+/// What a finished (or stopped) run reports.
+#[derive(Debug, Clone)]
+pub struct TrainSummary {
+    pub steps_done: usize,
+    /// Mean training loss of the first and last logging windows of this invocation.
+    pub first_loss: Option<f64>,
+    pub last_loss: Option<f64>,
+    /// `(step, validation loss)` of every evaluation.
+    pub validation: Vec<(usize, f64)>,
+    pub tokens_per_s: f64,
+    pub elapsed: Duration,
+    pub parameters: usize,
+    /// The final model in the Hugging Face layout (None when stopped early).
+    pub final_dir: Option<PathBuf>,
+}
+
+/// Derives independent, reproducible seeds from the run seed.
+fn mix(seed: u64, stream: u64, index: u64) -> u64 {
+    let mut x = seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    x ^= x >> 31;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^ (x >> 29)
+}
+
+/// The training examples in order: a fresh permutation of the blocks every epoch, derived
+/// from the seed, so the position in the stream is all a resumed run needs.
+struct BlockOrder {
+    n: usize,
+    seed: u64,
+    epoch: Option<(usize, Vec<usize>)>,
+}
+
+impl BlockOrder {
+    fn block_at(&mut self, sample: usize) -> usize {
+        let epoch = sample / self.n;
+        if self.epoch.as_ref().is_none_or(|(e, _)| *e != epoch) {
+            let mut perm: Vec<usize> = (0..self.n).collect();
+            perm.shuffle(&mut StdRng::seed_from_u64(mix(self.seed, 1, epoch as u64)));
+            self.epoch = Some((epoch, perm));
+        }
+        self.epoch.as_ref().expect("set above").1[sample % self.n]
+    }
+}
+
+fn model_config(config: &TrainConfig, tokenizer: &TextTokenizer) -> Option<MaskedLmConfig> {
+    let ModelSection::Scratch { hidden_size, num_layers, num_heads, intermediate_size, dropout } =
+        &config.model
+    else {
+        return None;
+    };
+    let special = tokenizer.special();
+    let mut m = MaskedLmConfig::small_roberta(
+        tokenizer.vocab_size(),
+        *hidden_size,
+        *num_layers,
+        *num_heads,
+        *intermediate_size,
+        config.data.block_len,
+    );
+    m.pad_token_id = special.pad as usize;
+    m.bos_token_id = Some(special.bos as usize);
+    m.eos_token_id = Some(special.eos as usize);
+    m.hidden_dropout_prob = *dropout;
+    m.attention_probs_dropout_prob = *dropout;
+    Some(m)
+}
+
+/// Trains as `config` says; see [`TrainOptions`].
+pub fn train<B: AutodiffBackend>(
+    config: &TrainConfig,
+    device: &B::Device,
+    options: &TrainOptions,
+) -> Result<TrainSummary> {
+    config.validate().map_err(anyhow::Error::msg)?;
+    let run_dir = &config.run.out_dir;
+    let checkpoint_exists = state::checkpoint_dir(run_dir).join("state.json").is_file();
+    if options.resume && !checkpoint_exists {
+        bail!("--resume: no checkpoint in {}", run_dir.display());
+    }
+    std::fs::create_dir_all(run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
+    std::fs::write(run_dir.join("config.toml"), config.to_toml())?;
+
+    // Everything the run needs is checked before the (long) tokenizing and training.
+    let registry = ScheduleRegistry::with_builtins();
+    let weighting: LossWeighting = config.schedule.weighting.parse()?;
+    let time = match config.schedule.time_sampling.as_str() {
+        "iid" => TimeSampler::iid(config.schedule.eps)?,
+        "antithetic" => TimeSampler::antithetic(config.schedule.eps)?,
+        other => bail!("schedule.time_sampling `{other}`: use iid or antithetic"),
+    };
+    let schedule_name = config.schedule.name.as_str();
+    let needs_counts = schedule_name.starts_with("spindle");
+    if !needs_counts {
+        registry.build(schedule_name, &ScheduleContext::default())?;
+    }
+
+    let corpus = load_corpus(&config.data.corpus)?;
+    let (mut model, tokenizer): (MaskedLm<B>, TextTokenizer) = match &config.model {
+        ModelSection::Pretrained { source } => {
+            let dir = options
+                .model_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(source));
+            let tokenizer = TextTokenizer::from_dir(&dir)?;
+            let (model, report) = load_masked_lm::<B>(&dir, device)
+                .with_context(|| format!("loading the model in {}", dir.display()))?;
+            if report.fresh_head {
+                eprintln!("{}: no MLM head in the checkpoint; starting a fresh one", dir.display());
+            }
+            tokenizer.save(run_dir.join("tokenizer"))?;
+            (model, tokenizer)
+        }
+        ModelSection::Scratch { .. } => {
+            let tokenizer = scratch_tokenizer(
+                &config.tokenizer.source,
+                config.tokenizer.vocab_size,
+                &corpus,
+                run_dir,
+            )?;
+            let model_config = model_config(config, &tokenizer).expect("scratch");
+            model_config.validate()?;
+            B::seed(device, mix(config.run.seed, 0, 0));
+            (model_config.init::<B>(device), tokenizer)
+        }
+    };
+    let special = tokenizer.special().clone();
+    if model.config().vocab_size < tokenizer.vocab_size() {
+        bail!(
+            "the tokenizer has {} tokens but the model only {}",
+            tokenizer.vocab_size(),
+            model.config().vocab_size
+        );
+    }
+    if config.data.block_len > model.config().max_sequence_len() {
+        bail!(
+            "data.block_len {} exceeds the model's {} positions",
+            config.data.block_len,
+            model.config().max_sequence_len()
+        );
+    }
+    let data = pack(&corpus, &tokenizer, config.data.block_len)?;
+    let context = if needs_counts {
+        ScheduleContext::with_token_counts(data.train.token_counts(tokenizer.vocab_size()))
+    } else {
+        ScheduleContext::default()
+    };
+    let schedule = registry.build(schedule_name, &context)?;
+    let mut protected = vec![special.bos, special.eos, special.pad, special.mask];
+    protected.extend(special.unk);
+    let batcher = DiffusionBatcher::new(
+        schedule,
+        weighting,
+        time,
+        Maskable {
+            mask_id: special.mask,
+            protected_ids: protected,
+            prompt_len: config.data.prompt_len,
+        },
+    )?;
+
+    let o = &config.optim;
+    let mut optim = AdamWConfig::new()
+        .with_beta_1(o.beta1 as f32)
+        .with_beta_2(o.beta2 as f32)
+        .with_epsilon(o.adam_eps as f32)
+        .with_weight_decay(o.weight_decay as f32)
+        .init::<B, MaskedLm<B>>();
+    let mut step = 0;
+    if options.resume {
+        let (m, opt, st) = state::load(run_dir, model, optim, device)?
+            .context("the checkpoint disappeared while starting")?;
+        model = m;
+        optim = opt;
+        step = st.step;
+        if st.seed != config.run.seed {
+            bail!("the checkpoint was made with seed {}, the config says {}", st.seed, config.run.seed);
+        }
+        eprintln!("resuming from step {step}");
+    }
+    let parameters = model.num_params();
+    let lr = LrSchedule {
+        peak: o.lr,
+        warmup: o.warmup_steps,
+        total: config.run.steps,
+        decay: o.decay,
+    };
+    let mut order = BlockOrder {
+        n: data.train.n_blocks(),
+        seed: config.run.seed,
+        epoch: None,
+    };
+    let mut csv = MetricsCsv::open(&run_dir.join("metrics.csv"))?;
+    let progress = if options.quiet {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(config.run.steps as u64).with_position(step as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  [{elapsed_precise} < {eta_precise}]")
+                .expect("template"),
+        );
+        bar
+    };
+    eprintln!(
+        "training {} parameters on {} train / {} validation blocks of {} tokens; schedule {}, {} weighting",
+        parameters,
+        data.train.n_blocks(),
+        data.validation.n_blocks(),
+        config.data.block_len,
+        batcher.schedule.name(),
+        batcher.weighting.name(),
+    );
+
+    let mut summary = TrainSummary {
+        steps_done: step,
+        first_loss: None,
+        last_loss: None,
+        validation: Vec::new(),
+        tokens_per_s: 0.0,
+        elapsed: Duration::ZERO,
+        parameters,
+        final_dir: None,
+    };
+    let started = Instant::now();
+    let mut trained_tokens = 0u64;
+    let mut window = Window::default();
+    let mut window_start = Instant::now();
+    let mut grad_norm = 0.0;
+    let block_len = config.data.block_len;
+    let micro = o.batch_size;
+
+    while step < config.run.steps {
+        let mut accumulator = GradientsAccumulator::<MaskedLm<B>>::new();
+        for k in 0..o.grad_accum {
+            let m = step * o.grad_accum + k;
+            let rows: Vec<&[u32]> = (0..micro)
+                .map(|i| {
+                    let b = order.block_at(m * micro + i);
+                    data.train.block(b).expect("block index in range")
+                })
+                .collect();
+            let mut rng = StdRng::seed_from_u64(mix(config.run.seed, 2, m as u64));
+            let batch = batcher.mask(&rows, &mut rng)?;
+            B::seed(device, mix(config.run.seed, 3, m as u64));
+            let out = masked_loss(&model, &batch, device);
+            let loss_value: f64 = out.loss.clone().into_scalar().elem();
+            if !loss_value.is_finite() {
+                progress.abandon();
+                bail!(
+                    "the training loss became {loss_value} at step {}; stopping. The last good \
+                     checkpoint (if any) is in {}; lower optim.lr or raise optim.warmup_steps",
+                    step + 1,
+                    state::checkpoint_dir(run_dir).display()
+                );
+            }
+            let grads = GradientsParams::from_grads(out.loss.backward(), &model);
+            accumulator.accumulate(&model, grads);
+            record_tokens(&mut window, &batch, out.nll, out.correct, loss_value / o.grad_accum as f64)?;
+            trained_tokens += (batch.batch * batch.seq) as u64;
+        }
+        let mut grads = accumulator.grads();
+        if o.grad_accum > 1 {
+            grads = scale_grads(&model, grads, 1.0 / o.grad_accum as f64);
+        }
+        if o.grad_clip > 0.0 {
+            grad_norm = clip_global_norm(&model, &mut grads, o.grad_clip);
+        }
+        let rate = lr.at(step);
+        model = optim.step(rate, model, grads);
+        step += 1;
+        window.steps += 1;
+        window.tokens += (micro * o.grad_accum * block_len) as u64;
+        progress.set_position(step as u64);
+
+        let last = step == config.run.steps;
+        if step % config.run.log_every.max(1) == 0 || last {
+            let tps = window.tokens as f64 / window_start.elapsed().as_secs_f64().max(1e-9);
+            let mean = window.mean_loss();
+            summary.first_loss.get_or_insert(mean);
+            summary.last_loss = Some(mean);
+            progress.set_message(format!("loss {mean:.3}  acc {:.3}  {tps:.0} tok/s", window.accuracy()));
+            if options.quiet {
+                eprintln!("step {step:>6}  loss {mean:.4}  acc {:.4}  lr {rate:.2e}  {tps:.0} tok/s", window.accuracy());
+            }
+            csv.write(&MetricsRow {
+                step,
+                split: "train",
+                loss: mean,
+                accuracy: window.accuracy(),
+                lr: rate,
+                tokens_per_s: tps,
+                grad_norm,
+                buckets: window.bucket_means(),
+            })?;
+            window = Window::default();
+            window_start = Instant::now();
+        }
+        if (config.run.eval_every > 0 && step % config.run.eval_every == 0) || last {
+            let valid = validate(&model.valid(), &batcher, &data.validation, config, device)?;
+            progress.println(format!("step {step}: validation loss {:.4}  accuracy {:.4}", valid.mean_loss(), valid.accuracy()));
+            summary.validation.push((step, valid.mean_loss()));
+            csv.write(&MetricsRow {
+                step,
+                split: "validation",
+                loss: valid.mean_loss(),
+                accuracy: valid.accuracy(),
+                lr: rate,
+                tokens_per_s: 0.0,
+                grad_norm: 0.0,
+                buckets: valid.bucket_means(),
+            })?;
+        }
+        let stop_here = options.stop_after == Some(step);
+        if (config.run.checkpoint_every > 0 && step % config.run.checkpoint_every == 0) || stop_here {
+            state::save(
+                run_dir,
+                &model,
+                &optim,
+                &LoopState {
+                    step,
+                    seed: config.run.seed,
+                    last_loss: summary.last_loss,
+                },
+            )?;
+        }
+        if stop_here && !last {
+            progress.abandon_with_message(format!("stopped after step {step}"));
+            summary.steps_done = step;
+            summary.elapsed = started.elapsed();
+            summary.tokens_per_s = trained_tokens as f64 / summary.elapsed.as_secs_f64().max(1e-9);
+            return Ok(summary);
+        }
+    }
+    progress.finish();
+    summary.steps_done = step;
+    summary.elapsed = started.elapsed();
+    summary.tokens_per_s = trained_tokens as f64 / summary.elapsed.as_secs_f64().max(1e-9);
+    let final_dir = run_dir.join("final");
+    save_masked_lm(&model.valid(), &final_dir)?;
+    tokenizer.save(&final_dir)?;
+    summary.final_dir = Some(final_dir);
+    Ok(summary)
+}
+
+use burn::tensor::ElementConversion;
+
+fn record_tokens<B: Backend>(
+    window: &mut Window,
+    batch: &DiffusionBatch,
+    nll: burn::tensor::Tensor<B, 1>,
+    correct: burn::tensor::Tensor<B, 1, burn::tensor::Int>,
+    loss: f64,
+) -> Result<()> {
+    let nll = nll.into_data().convert::<f32>().into_vec::<f32>().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let correct = correct.into_data().convert::<i64>().into_vec::<i64>().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let rows: Vec<usize> = batch.masked_positions.iter().map(|p| p / batch.seq).collect();
+    window.add_tokens(&nll, &correct, &rows, &batch.mask_rates);
+    window.loss_sum += loss;
+    Ok(())
+}
+
+fn scale_grads<B: AutodiffBackend>(model: &MaskedLm<B>, mut grads: GradientsParams, factor: f64) -> GradientsParams {
+    crate::clip::scale_all(model, &mut grads, factor);
+    grads
+}
+
+/// Validation loss over a fixed set of batches with fixed masks (the same every call), so
+/// evaluations along a run are comparable.
+pub fn validate<B: Backend>(
+    model: &MaskedLm<B>,
+    batcher: &DiffusionBatcher,
+    blocks: &PackedBlocks,
+    config: &TrainConfig,
+    device: &B::Device,
+) -> Result<Window> {
+    let mut window = Window::default();
+    let n = blocks.n_blocks();
+    let batch_size = config.optim.batch_size;
+    for k in 0..config.run.eval_batches {
+        let rows: Vec<&[u32]> = (0..batch_size)
+            .map(|i| blocks.block((k * batch_size + i) % n).expect("in range"))
+            .collect();
+        let mut rng = StdRng::seed_from_u64(mix(config.run.seed, 4, k as u64));
+        let batch = batcher.mask(&rows, &mut rng)?;
+        let out = masked_loss(model, &batch, device);
+        let loss: f64 = out.loss.into_scalar().elem();
+        record_tokens(&mut window, &batch, out.nll, out.correct, loss)?;
+        window.steps += 1;
+    }
+    Ok(window)
+}
+
+/// The Hugging Face directory a finished run saved its model in.
+pub fn final_model_dir(run_dir: &Path) -> PathBuf {
+    run_dir.join("final")
+}
