@@ -1,1 +1,30 @@
+//! Shared setup of the criterion benchmarks: random-weight models at the shapes the docs
+//! compare with PyTorch.
 
+use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use unmask_roberta::{MaskedLm, MaskedLmConfig};
+
+/// roberta-base shapes without dropout (inference).
+pub fn roberta_base<B: Backend>(device: &B::Device) -> MaskedLm<B> {
+    let mut config = MaskedLmConfig::roberta_base();
+    config.hidden_dropout_prob = 0.0;
+    config.attention_probs_dropout_prob = 0.0;
+    config.init(device)
+}
+
+/// The `cpu-small` preset's shapes: 4 layers, hidden 256, 4 heads, FFN 1024, vocab 8192.
+pub fn cpu_small_config(block_len: usize) -> MaskedLmConfig {
+    MaskedLmConfig::small_roberta(8192, 256, 4, 4, 1024, block_len)
+}
+
+/// Random token ids in `5..vocab` (no special tokens).
+pub fn random_ids(batch: usize, seq: usize, vocab: usize, seed: u64) -> Vec<u32> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..batch * seq).map(|_| rng.random_range(5..vocab as u32)).collect()
+}
+
+pub fn ids_tensor<B: Backend>(ids: &[u32], batch: usize, device: &B::Device) -> Tensor<B, 2, Int> {
+    let data: Vec<i64> = ids.iter().map(|&t| t as i64).collect();
+    Tensor::from_data(TensorData::new(data, [batch, ids.len() / batch]), device)
+}

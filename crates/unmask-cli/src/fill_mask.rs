@@ -40,6 +40,8 @@ impl BackendJob for FillMask {
         }
         let ids = tokenizer.encode(&self.text, true)?;
         let per_mask = top_k_at_masks(&model, &ids, mask, self.top_k, &device)?;
+        // transformers' pipeline strips special tokens from `sequence` only for a single mask.
+        let skip_special = per_mask.len() == 1;
         let mut out = Vec::with_capacity(per_mask.len());
         for (position, candidates) in per_mask {
             let mut list = Vec::with_capacity(candidates.len());
@@ -50,7 +52,7 @@ impl BackendJob for FillMask {
                     score,
                     token,
                     token_str: tokenizer.decode(&[token], false)?,
-                    sequence: tokenizer.decode(&filled, true)?,
+                    sequence: tokenizer.decode(&filled, skip_special)?,
                 });
             }
             out.push(list);

@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use crate::corpus::Document;
 use crate::error::{Result, TextError};
-use crate::parquet_text;
 
 /// The file formats a corpus can be read from, by extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +45,7 @@ pub(crate) fn read_documents(path: &Path) -> Result<Vec<Document>> {
     match CorpusFormat::of(path) {
         Some(CorpusFormat::Text) => read_text_lines(path),
         Some(CorpusFormat::JsonLines) => read_json_lines(path),
-        Some(CorpusFormat::Parquet) => parquet_text::read_parquet_texts(path, &display_name(path)),
+        Some(CorpusFormat::Parquet) => read_parquet(path, &display_name(path)),
         None => Err(TextError::UnsupportedCorpusFile {
             path: path.to_owned(),
         }),
@@ -117,13 +116,24 @@ fn read_directory(dir: &Path) -> Result<Vec<Document>> {
         match CorpusFormat::of(&file) {
             Some(CorpusFormat::Text) => documents.extend(Document::new(source, &read_utf8(&file)?)),
             Some(CorpusFormat::JsonLines) => documents.extend(read_json_lines(&file)?),
-            Some(CorpusFormat::Parquet) => {
-                documents.extend(parquet_text::read_parquet_texts(&file, &source)?)
-            }
+            Some(CorpusFormat::Parquet) => documents.extend(read_parquet(&file, &source)?),
             None => {}
         }
     }
     Ok(documents)
+}
+
+#[cfg(feature = "parquet")]
+fn read_parquet(path: &Path, source: &str) -> Result<Vec<Document>> {
+    crate::parquet_text::read_parquet_texts(path, source)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn read_parquet(path: &Path, _source: &str) -> Result<Vec<Document>> {
+    Err(TextError::Parquet {
+        path: path.to_owned(),
+        message: "unmask-text was built without its `parquet` feature; rebuild with it".into(),
+    })
 }
 
 fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {

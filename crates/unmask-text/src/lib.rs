@@ -11,6 +11,7 @@ mod corpus_spec;
 mod error;
 mod packed_blocks;
 mod packing;
+#[cfg(feature = "parquet")]
 mod parquet_text;
 mod progress;
 mod special_tokens;

@@ -16,7 +16,11 @@ pub fn clip_global_norm<B: AutodiffBackend, M: AutodiffModule<B>>(
     let norm = total.into_scalar().to_f64_lossy().sqrt();
     if norm.is_finite() && norm > max_norm {
         let scale = max_norm / (norm + 1e-6);
-        model.visit(&mut Scale::<B> { grads, scale });
+        model.visit(&mut Scale::<B> {
+            grads,
+            scale,
+            backend: std::marker::PhantomData,
+        });
     }
     norm
 }
@@ -50,6 +54,7 @@ impl<B: AutodiffBackend> ModuleVisitor<B> for SquaredNorm<'_, B> {
 struct Scale<'a, B: AutodiffBackend> {
     grads: &'a mut GradientsParams,
     scale: f64,
+    backend: std::marker::PhantomData<B>,
 }
 
 impl<B: AutodiffBackend> ModuleVisitor<B> for Scale<'_, B> {
@@ -62,5 +67,9 @@ impl<B: AutodiffBackend> ModuleVisitor<B> for Scale<'_, B> {
 
 /// Multiplies every gradient by `factor` (averaging accumulated micro-batches).
 pub fn scale_all<B: AutodiffBackend, M: AutodiffModule<B>>(model: &M, grads: &mut GradientsParams, factor: f64) {
-    model.visit(&mut Scale::<B> { grads, scale: factor });
+    model.visit(&mut Scale::<B> {
+        grads,
+        scale: factor,
+        backend: std::marker::PhantomData,
+    });
 }

@@ -53,7 +53,7 @@ pub fn scratch_tokenizer(source: &str, vocab_size: usize, corpus: &Corpus, run_d
 /// Packs the train and validation splits (token ids cached on disk).
 pub fn pack(corpus: &Corpus, tokenizer: &TextTokenizer, block_len: usize) -> Result<TrainData> {
     let packer = BlockPacker::new(block_len)?.with_cache_dir(default_token_cache_dir()?);
-    let mut split = |which: Split| -> Result<PackedBlocks> {
+    let split = |which: Split| -> Result<PackedBlocks> {
         let docs = corpus.nonempty_split(which)?;
         let label = format!("{}-{}", corpus.name(), which.name());
         let packed = packer.pack(tokenizer, &docs, &label)?;

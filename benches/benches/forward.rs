@@ -1,0 +1,30 @@
+//! The masked LM's forward pass at roberta-base shapes (random weights), batch 1 x 256.
+
+use burn::backend::Flex;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+type B = Flex;
+
+fn forward(c: &mut Criterion) {
+    let device = Default::default();
+    let model = benches::roberta_base::<B>(&device);
+    let ids = benches::random_ids(1, 256, 50265, 0);
+    let mut group = c.benchmark_group("forward roberta-base 1x256");
+    group.sample_size(10);
+    group.bench_function("encoder + full MLM head", |b| {
+        b.iter(|| {
+            let input = benches::ids_tensor::<B>(&ids, 1, &device);
+            model.forward(input, None, None).into_data()
+        })
+    });
+    group.bench_function("encoder only", |b| {
+        b.iter(|| {
+            let input = benches::ids_tensor::<B>(&ids, 1, &device);
+            model.encode(input, None, None).into_data()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, forward);
+criterion_main!(benches);

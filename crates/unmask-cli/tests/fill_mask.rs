@@ -1,0 +1,88 @@
+//! `unmask fill-mask` through the real binary against transformers' fill-mask pipeline
+//! output recorded by the fixture script.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../unmask-roberta/tests/fixtures").join(name)
+}
+
+fn unmask(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_unmask")).args(args).output().expect("runs")
+}
+
+fn expected_fill_mask(model: &str) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(fixture(model).join("expected.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["fill_mask"].as_array().unwrap().clone()
+}
+
+fn assert_same_candidates(got: &serde_json::Value, want: &serde_json::Value) {
+    let (got, want) = (got.as_array().unwrap(), want.as_array().unwrap());
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!(g["token"], w["token"], "token ids differ: {g} vs {w}");
+        assert_eq!(g["token_str"], w["token_str"]);
+        assert_eq!(g["sequence"], w["sequence"]);
+        let (gs, ws) = (g["score"].as_f64().unwrap(), w["score"].as_f64().unwrap());
+        assert!((gs - ws).abs() < 1e-5, "score {gs} vs {ws}");
+    }
+}
+
+fn check_model(model: &str) {
+    let dir = fixture(model);
+    for case in expected_fill_mask(model) {
+        let text = case["text"].as_str().unwrap();
+        let out = unmask(&["fill-mask", "--model", dir.to_str().unwrap(), "--json", text]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        if case["masks"] == 1 {
+            assert_same_candidates(&got, &case["top5"]);
+        } else {
+            let (got, want) = (got.as_array().unwrap(), case["top5"].as_array().unwrap());
+            assert_eq!(got.len(), want.len(), "one list per mask");
+            for (g, w) in got.iter().zip(want) {
+                assert_same_candidates(g, w);
+            }
+        }
+    }
+}
+
+#[test]
+fn roberta_fill_mask_matches_the_transformers_pipeline() {
+    check_model("tiny-roberta");
+}
+
+#[test]
+fn bert_fill_mask_matches_the_transformers_pipeline() {
+    check_model("tiny-bert");
+}
+
+#[test]
+fn text_without_a_mask_is_a_clear_error() {
+    let dir = fixture("tiny-roberta");
+    let out = unmask(&["fill-mask", "--model", dir.to_str().unwrap(), "no mask here"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("<mask>"), "{err}");
+}
+
+#[test]
+fn missing_model_directory_is_a_clear_error() {
+    let out = unmask(&["fill-mask", "--model", "./no/such/model", "a <mask>"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no/such/model"), "{err}");
+}
+
+#[test]
+fn cuda_without_the_feature_is_a_clear_error() {
+    let dir = fixture("tiny-roberta");
+    let out = unmask(&["fill-mask", "--model", dir.to_str().unwrap(), "--device", "cuda", "a <mask>"]);
+    if cfg!(feature = "cuda") {
+        return;
+    }
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--features cuda"));
+}
