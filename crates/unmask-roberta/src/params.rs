@@ -97,7 +97,7 @@ fn linear<B: Backend, S: ParamSource<B>>(
     d_out: usize,
 ) -> Result<Linear<B>, ModelError> {
     // transformers stores dense weights [out, in]; burn's Linear keeps [in, out].
-    let weight = src.tensor2(&format!("{name}.weight"), [d_out, d_in])?.transpose();
+    let weight = src.tensor2(&format!("{name}.weight"), [d_out, d_in])?.transpose().detach();
     let bias = src.tensor1(&format!("{name}.bias"), d_out, ParamRole::Bias)?;
     Ok(Linear {
         weight: Param::from_tensor(weight),

@@ -95,7 +95,13 @@ impl TextTokenizer {
         Self::with_hints(inner, &TokenizerHints::default(), source.as_ref())
     }
 
-    fn with_hints(inner: Tokenizer, hints: &TokenizerHints, source: &Path) -> Result<Self> {
+    fn with_hints(mut inner: Tokenizer, hints: &TokenizerHints, source: &Path) -> Result<Self> {
+        // Some tokenizer.json files (sentence-transformers') force padding and truncation to
+        // a fixed length; unmask pads and packs itself, so encode() returns exactly the text.
+        inner.with_padding(None);
+        inner
+            .with_truncation(None)
+            .map_err(|e| TextError::tokenizer("disable truncation", e))?;
         let special = find_special_tokens(&inner, hints, source)?;
         Ok(Self { inner, special })
     }

@@ -268,6 +268,12 @@ pub fn train<B: AutodiffBackend>(
     let block_len = config.data.block_len;
     let micro = o.batch_size;
 
+    if config.run.eval_every > 0 && step == 0 {
+        let valid = validate(&model.valid(), &batcher, &data.validation, config, device)?;
+        report_validation(&progress, options.quiet, 0, &valid);
+        summary.validation.push((0, valid.mean_loss()));
+        csv.write(&validation_row(0, lr.at(0), &valid))?;
+    }
     while step < config.run.steps {
         let mut accumulator = GradientsAccumulator::<MaskedLm<B>>::new();
         for k in 0..o.grad_accum {
@@ -336,18 +342,9 @@ pub fn train<B: AutodiffBackend>(
         }
         if (config.run.eval_every > 0 && step % config.run.eval_every == 0) || last {
             let valid = validate(&model.valid(), &batcher, &data.validation, config, device)?;
-            progress.println(format!("step {step}: validation loss {:.4}  accuracy {:.4}", valid.mean_loss(), valid.accuracy()));
+            report_validation(&progress, options.quiet, step, &valid);
             summary.validation.push((step, valid.mean_loss()));
-            csv.write(&MetricsRow {
-                step,
-                split: "validation",
-                loss: valid.mean_loss(),
-                accuracy: valid.accuracy(),
-                lr: rate,
-                tokens_per_s: 0.0,
-                grad_norm: 0.0,
-                buckets: valid.bucket_means(),
-            })?;
+            csv.write(&validation_row(step, rate, &valid))?;
         }
         let stop_here = options.stop_after == Some(step);
         if (config.run.checkpoint_every > 0 && step % config.run.checkpoint_every == 0) || stop_here {
@@ -382,6 +379,32 @@ pub fn train<B: AutodiffBackend>(
 }
 
 use burn::tensor::ElementConversion;
+
+fn validation_row(step: usize, lr: f64, valid: &Window) -> MetricsRow {
+    MetricsRow {
+        step,
+        split: "validation",
+        loss: valid.mean_loss(),
+        accuracy: valid.accuracy(),
+        lr,
+        tokens_per_s: 0.0,
+        grad_norm: 0.0,
+        buckets: valid.bucket_means(),
+    }
+}
+
+fn report_validation(progress: &ProgressBar, quiet: bool, step: usize, valid: &Window) {
+    let line = format!(
+        "step {step}: validation loss {:.4}  accuracy {:.4}",
+        valid.mean_loss(),
+        valid.accuracy()
+    );
+    if quiet {
+        eprintln!("{line}");
+    } else {
+        progress.println(line);
+    }
+}
 
 fn record_tokens<B: Backend>(
     window: &mut Window,
