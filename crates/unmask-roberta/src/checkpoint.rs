@@ -163,7 +163,7 @@ impl<'a, B: Backend> CheckpointSource<'a, B> {
 
     /// A checkpoint may store the decoder weight/bias (tied in transformers); when it does,
     /// they must equal the word embeddings and the head bias, since unmask keeps one parameter.
-    fn check_tied_decoder(&mut self, names: &params::HeadNames, has_head: bool) -> Result<(), ModelError> {
+    fn check_tied_decoder(&self, names: &params::HeadNames, has_head: bool) -> Result<(), ModelError> {
         let pairs = [
             (names.decoder_weight, self.word_embeddings.clone()),
             (names.decoder_bias, has_head.then(|| self.tensors.get(names.bias).cloned()).flatten()),
@@ -180,7 +180,6 @@ impl<'a, B: Backend> CheckpointSource<'a, B> {
                     )));
                 }
             }
-            self.used.insert(name.to_string());
         }
         Ok(())
     }
