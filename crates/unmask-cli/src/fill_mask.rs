@@ -38,6 +38,7 @@ impl BackendJob for FillMask {
                 report.weights.display()
             );
         }
+        crate::source::check_vocab(&tokenizer, model.config().vocab_size)?;
         let ids = tokenizer.encode(&self.text, true)?;
         let per_mask = top_k_at_masks(&model, &ids, mask, self.top_k, &device)?;
         // transformers' pipeline strips special tokens from `sequence` only for a single mask.

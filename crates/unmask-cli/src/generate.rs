@@ -136,6 +136,7 @@ impl BackendJob for Generate {
         if report.fresh_head {
             eprintln!("warning: the checkpoint has no MLM head; generating from a random head");
         }
+        crate::source::check_vocab(&tokenizer, model.config().vocab_size)?;
         canvas.check_max_len(model.config().max_sequence_len())?;
         let canvases = vec![canvas; self.num_samples];
         let mut denoiser = MaskedLmDenoiser::new(model, device);

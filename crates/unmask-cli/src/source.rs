@@ -10,3 +10,15 @@ pub fn model_dir(source: &str) -> Result<PathBuf> {
     let files = unmask_hub::resolve_model(&source, &unmask_hub::HubOptions::from_env())?;
     Ok(files.dir)
 }
+
+/// A tokenizer whose ids run past the model's embedding table cannot drive it.
+pub fn check_vocab(tokenizer: &unmask_text::TextTokenizer, model_vocab: usize) -> Result<()> {
+    if tokenizer.vocab_size() > model_vocab {
+        anyhow::bail!(
+            "the tokenizer has {} tokens but the model's vocabulary only {model_vocab}: \
+             they do not belong together",
+            tokenizer.vocab_size()
+        );
+    }
+    Ok(())
+}

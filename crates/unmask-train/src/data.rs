@@ -4,9 +4,16 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use unmask_text::{
-    BlockPacker, Corpus, CorpusSpec, PackedBlocks, Split, TextTokenizer, default_token_cache_dir,
+    BlockPacker, Corpus, CorpusSpec, Document, PackedBlocks, Split, TextTokenizer, default_token_cache_dir,
     train_byte_level_bpe,
 };
+
+/// The documents a run trains and validates on.
+pub struct CorpusSplits {
+    pub name: String,
+    pub train: Vec<Document>,
+    pub validation: Vec<Document>,
+}
 
 /// Token blocks of each split, packed with the run's tokenizer.
 pub struct TrainData {
@@ -14,26 +21,66 @@ pub struct TrainData {
     pub validation: PackedBlocks,
 }
 
-/// Loads a corpus by the spelling of `data.corpus`.
-pub fn load_corpus(spec: &str) -> Result<Corpus> {
-    let spec = CorpusSpec::parse(spec)?;
-    Ok(spec.load()?)
+/// Loads the corpus `data.corpus` names:
+/// - `hf:OWNER/NAME[/CONFIG]`: a Hugging Face dataset's Parquet export (train and validation
+///   splits as the Hub defines them), e.g. `hf:Salesforce/wikitext/wikitext-2-raw-v1`;
+/// - `sotu`, `moby-dick`, or a path: split deterministically by document.
+pub fn load_splits(spec: &str) -> Result<CorpusSplits> {
+    if let Some(hub) = spec.strip_prefix("hf:") {
+        return load_hub_splits(hub, &unmask_hub::HubOptions::from_env());
+    }
+    let corpus = CorpusSpec::parse(spec)?.load()?;
+    let docs = |split| -> Result<Vec<Document>> {
+        Ok(corpus.nonempty_split(split)?.into_iter().cloned().collect())
+    };
+    Ok(CorpusSplits {
+        name: corpus.name().to_string(),
+        train: docs(Split::Train)?,
+        validation: docs(Split::Validation)?,
+    })
+}
+
+/// `OWNER/NAME[/CONFIG]` through the Hub's Parquet export (cache first).
+pub fn load_hub_splits(hub: &str, options: &unmask_hub::HubOptions) -> Result<CorpusSplits> {
+    let parts: Vec<&str> = hub.split('/').collect();
+    let (id, config) = match parts.as_slice() {
+        [owner, name] => (format!("{owner}/{name}"), None),
+        [owner, name, config] => (format!("{owner}/{name}"), Some(*config)),
+        _ => bail!("`hf:{hub}`: write a Hub dataset as hf:OWNER/NAME or hf:OWNER/NAME/CONFIG"),
+    };
+    let split = |name: &str| -> Result<Vec<Document>> {
+        let files = unmask_hub::resolve_dataset(&id, config, name, options)?;
+        let mut docs = Vec::new();
+        for file in files {
+            let corpus = Corpus::load_with_name(format!("{id}-{name}"), &file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            docs.extend(corpus.documents().iter().cloned());
+        }
+        if docs.is_empty() {
+            bail!("the {name} split of hf:{hub} has no text");
+        }
+        Ok(docs)
+    };
+    Ok(CorpusSplits {
+        name: hub.replace('/', "-"),
+        train: split("train")?,
+        validation: split("validation")?,
+    })
 }
 
 /// The tokenizer of a from-scratch run: the one saved in the run directory (resume), a
 /// given directory or tokenizer.json, or a byte-level BPE trained on the train split.
-pub fn scratch_tokenizer(source: &str, vocab_size: usize, corpus: &Corpus, run_dir: &Path) -> Result<TextTokenizer> {
+pub fn scratch_tokenizer(source: &str, vocab_size: usize, train: &[Document], run_dir: &Path) -> Result<TextTokenizer> {
     let saved = run_dir.join("tokenizer");
     if saved.join("tokenizer.json").is_file() {
         return Ok(TextTokenizer::from_dir(&saved)?);
     }
     let tokenizer = if source == "train" {
-        let docs = corpus.nonempty_split(Split::Train)?;
         eprintln!(
             "training a byte-level BPE tokenizer (vocab {vocab_size}) on {} documents",
-            docs.len()
+            train.len()
         );
-        train_byte_level_bpe(docs.iter().map(|d| d.text.as_str()), vocab_size, 2)?
+        train_byte_level_bpe(train.iter().map(|d| d.text.as_str()), vocab_size, 2)?
     } else {
         let path = Path::new(source);
         if path.is_dir() {
@@ -51,16 +98,14 @@ pub fn scratch_tokenizer(source: &str, vocab_size: usize, corpus: &Corpus, run_d
 }
 
 /// Packs the train and validation splits (token ids cached on disk).
-pub fn pack(corpus: &Corpus, tokenizer: &TextTokenizer, block_len: usize) -> Result<TrainData> {
+pub fn pack(corpus: &CorpusSplits, tokenizer: &TextTokenizer, block_len: usize) -> Result<TrainData> {
     let packer = BlockPacker::new(block_len)?.with_cache_dir(default_token_cache_dir()?);
-    let split = |which: Split| -> Result<PackedBlocks> {
-        let docs = corpus.nonempty_split(which)?;
-        let label = format!("{}-{}", corpus.name(), which.name());
-        let packed = packer.pack(tokenizer, &docs, &label)?;
-        Ok(packed.blocks)
+    let split = |docs: &[Document], which: &str| -> Result<PackedBlocks> {
+        let label = format!("{}-{which}", corpus.name);
+        Ok(packer.pack(tokenizer, docs, &label)?.blocks)
     };
     Ok(TrainData {
-        train: split(Split::Train)?,
-        validation: split(Split::Validation)?,
+        train: split(&corpus.train, "train")?,
+        validation: split(&corpus.validation, "validation")?,
     })
 }

@@ -19,7 +19,7 @@ use unmask_text::{PackedBlocks, TextTokenizer};
 use crate::batcher::{DiffusionBatch, DiffusionBatcher, Maskable};
 use crate::clip::clip_global_norm;
 use crate::config::{ModelSection, TrainConfig};
-use crate::data::{load_corpus, pack, scratch_tokenizer};
+use crate::data::{load_splits, pack, scratch_tokenizer};
 use crate::loss::masked_loss;
 use crate::lr::LrSchedule;
 use crate::metrics::{MetricsCsv, MetricsRow, Window};
@@ -134,7 +134,7 @@ pub fn train<B: AutodiffBackend>(
         registry.build(schedule_name, &ScheduleContext::default())?;
     }
 
-    let corpus = load_corpus(&config.data.corpus)?;
+    let corpus = load_splits(&config.data.corpus)?;
     let (mut model, tokenizer): (MaskedLm<B>, TextTokenizer) = match &config.model {
         ModelSection::Pretrained { source } => {
             let dir = options
@@ -154,7 +154,7 @@ pub fn train<B: AutodiffBackend>(
             let tokenizer = scratch_tokenizer(
                 &config.tokenizer.source,
                 config.tokenizer.vocab_size,
-                &corpus,
+                &corpus.train,
                 run_dir,
             )?;
             let model_config = model_config(config, &tokenizer).expect("scratch");
