@@ -34,8 +34,10 @@ pub struct TrainOptions {
     pub stop_after: Option<usize>,
     /// No progress bar.
     pub quiet: bool,
-    /// Resolves `model.source` of a pretrained model to a local directory.
+    /// The local directory of a pretrained `model.source` (default: the source as a path).
     pub model_dir: Option<PathBuf>,
+    /// Schedules by name (default: the built-ins); register your own to train with them.
+    pub registry: Option<ScheduleRegistry>,
 }
 
 /// What a finished (or stopped) run reports.
@@ -121,7 +123,7 @@ pub fn train<B: AutodiffBackend>(
     std::fs::write(run_dir.join("config.toml"), config.to_toml())?;
 
     // Everything the run needs is checked before the (long) tokenizing and training.
-    let registry = ScheduleRegistry::with_builtins();
+    let registry = options.registry.clone().unwrap_or_else(ScheduleRegistry::with_builtins);
     let weighting: LossWeighting = config.schedule.weighting.parse()?;
     let time = match config.schedule.time_sampling.as_str() {
         "iid" => TimeSampler::iid(config.schedule.eps)?,

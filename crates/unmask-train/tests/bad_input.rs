@@ -1,0 +1,319 @@
+//! Bad input to `unmask train` (config files, corpora, schedules, values) is an error
+//! that names the problem, never a panic; every shipped preset is valid.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use burn::backend::{Autodiff, Flex};
+use unmask_train::config::PRESETS;
+use unmask_train::{TrainConfig, TrainOptions, train};
+
+type B = Autodiff<Flex>;
+
+/// A valid tiny config in TOML, with `[data] corpus` and `[run] out_dir` filled in.
+fn tiny_toml(corpus: &Path, out_dir: &Path) -> String {
+    format!(
+        r#"
+[model]
+init = "scratch"
+hidden_size = 32
+num_layers = 2
+num_heads = 2
+intermediate_size = 64
+dropout = 0.0
+
+[tokenizer]
+source = "train"
+vocab_size = 300
+
+[data]
+corpus = "{corpus}"
+block_len = 32
+prompt_len = 4
+
+[schedule]
+name = "linear"
+weighting = "uniform"
+
+[optim]
+lr = 3e-3
+batch_size = 4
+
+[run]
+steps = 4
+out_dir = "{out}"
+eval_every = 0
+eval_batches = 1
+checkpoint_every = 0
+"#,
+        corpus = corpus.display(),
+        out = out_dir.display(),
+    )
+}
+
+fn parse(text: &str) -> TrainConfig {
+    TrainConfig::from_toml(text).unwrap_or_else(|e| panic!("the test config is valid: {e}\n{text}"))
+}
+
+/// `train` must fail; its full error chain.
+fn train_error(config: &TrainConfig) -> String {
+    let options = TrainOptions { quiet: true, ..Default::default() };
+    match train::<B>(config, &Default::default(), &options) {
+        Ok(summary) => panic!("training should fail but ran {} steps", summary.steps_done),
+        Err(err) => format!("{err:#}"),
+    }
+}
+
+/// `from_toml` must fail; its message.
+fn toml_error(text: &str) -> String {
+    match TrainConfig::from_toml(text) {
+        Ok(config) => panic!("the config should be rejected: {config:?}"),
+        Err(err) => err,
+    }
+}
+
+fn assert_mentions(message: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(message.contains(part), "the error should mention {part:?}: {message}");
+    }
+}
+
+/// `n` documents of `words` words each from a small vocabulary, one `.txt` file per document.
+fn synthetic_corpus(dir: &Path, n: usize, words: usize) -> PathBuf {
+    const VOCAB: [&str; 12] =
+        ["the", "people", "of", "union", "state", "congress", "nation", "peace", "law", "year", "and", "public"];
+    let corpus = dir.join("synthetic");
+    std::fs::create_dir_all(&corpus).unwrap();
+    for d in 0..n {
+        let text: Vec<&str> = (0..words).map(|w| VOCAB[(d * 7 + w * 5 + w * w) % VOCAB.len()]).collect();
+        std::fs::write(corpus.join(format!("{d:03}.txt")), text.join(" ") + ".\n").unwrap();
+    }
+    corpus
+}
+
+// ---- corpora ----
+
+#[test]
+fn missing_corpus_path_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no/such/corpus");
+    let err = train_error(&parse(&tiny_toml(&missing, &tmp.path().join("run"))));
+    assert_mentions(&err, &["no/such/corpus", "does not exist"]);
+}
+
+#[test]
+fn corpus_of_empty_files_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("blank");
+    std::fs::create_dir_all(&corpus).unwrap();
+    std::fs::write(corpus.join("a.txt"), "").unwrap();
+    std::fs::write(corpus.join("b.txt"), "  \n\t\n   \n").unwrap();
+    let err = train_error(&parse(&tiny_toml(&corpus, &tmp.path().join("run"))));
+    assert_mentions(&err, &["empty", "blank"]);
+}
+
+#[test]
+fn corpus_too_small_for_one_validation_block_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 20 documents of 4 words: the validation split is one document, fewer than 32 tokens.
+    let corpus = synthetic_corpus(tmp.path(), 20, 4);
+    let err = train_error(&parse(&tiny_toml(&corpus, &tmp.path().join("run"))));
+    assert_mentions(&err, &["validation", "fewer than one block of 32", "block_len"]);
+}
+
+#[test]
+fn corpus_without_a_validation_document_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Fewer than 19 documents: the 90/5/5 split leaves validation empty.
+    let corpus = synthetic_corpus(tmp.path(), 10, 200);
+    let err = train_error(&parse(&tiny_toml(&corpus, &tmp.path().join("run"))));
+    assert_mentions(&err, &["validation", "no documents", "10"]);
+}
+
+// ---- schedules: checked before the corpus is read, so a missing corpus is not reached ----
+
+fn schedule_error(name: &str, weighting: &str, time_sampling: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut config = parse(&tiny_toml(&tmp.path().join("not-read"), &tmp.path().join("run")));
+    config.schedule.name = name.into();
+    config.schedule.weighting = weighting.into();
+    config.schedule.time_sampling = time_sampling.into();
+    let err = train_error(&config);
+    assert!(!err.contains("not-read"), "the schedule should be checked before the corpus: {err}");
+    err
+}
+
+#[test]
+fn unknown_schedule_lists_the_known_ones() {
+    let err = schedule_error("bogus", "uniform", "iid");
+    assert_mentions(&err, &["bogus", "fixed", "levels", "linear", "loglinear", "cosine", "spindle"]);
+}
+
+#[test]
+fn schedule_parameters_out_of_range_are_errors() {
+    for (spec, value) in [("fixed:1.5", "1.5"), ("levels:0", "0"), ("loglinear:0.9", "0.9")] {
+        let err = schedule_error(spec, "uniform", "iid");
+        let name = spec.split(':').next().unwrap();
+        assert_mentions(&err, &[name, value, "invalid"]);
+    }
+}
+
+#[test]
+fn elbo_weighting_of_a_fixed_rate_is_an_error() {
+    let err = schedule_error("fixed:0.15", "elbo", "iid");
+    assert_mentions(&err, &["fixed:0.15", "ELBO", "uniform"]);
+}
+
+#[test]
+fn unknown_weighting_and_time_sampling_are_errors() {
+    assert_mentions(&schedule_error("linear", "elbow", "iid"), &["elbow", "uniform", "elbo"]);
+    assert_mentions(&schedule_error("linear", "uniform", "stratified"), &["stratified", "iid", "antithetic"]);
+}
+
+// ---- the TOML file ----
+
+fn valid_toml() -> String {
+    tiny_toml(Path::new("corpus"), Path::new("run"))
+}
+
+#[test]
+fn the_test_config_itself_is_valid() {
+    let config = parse(&valid_toml());
+    assert_eq!(config.run.steps, 4);
+    assert_eq!(config.optim.batch_size, 4);
+}
+
+#[test]
+fn misspelled_keys_are_rejected_by_name() {
+    let cases = [
+        ("lr = 3e-3", "learning_rate = 1e-3", "learning_rate"),
+        ("steps = 4", "step = 10", "step"),
+        ("hidden_size = 32", "hidden_size = 32\nhiden_size = 32", "hiden_size"),
+        ("block_len = 32", "block_length = 32", "block_length"),
+        ("weighting = \"uniform\"", "weigting = \"uniform\"", "weigting"),
+        ("vocab_size = 300", "vocab = 300", "vocab"),
+    ];
+    for (from, to, key) in cases {
+        let text = valid_toml().replacen(from, to, 1);
+        assert_ne!(text, valid_toml(), "{from} is in the test config");
+        let err = toml_error(&text);
+        assert_mentions(&err, &[&format!("`{key}`")]);
+    }
+}
+
+#[test]
+fn unknown_section_is_rejected_by_name() {
+    let err = toml_error(&(valid_toml() + "\n[optimizer]\nlr = 1e-3\n"));
+    assert_mentions(&err, &["`optimizer`"]);
+}
+
+#[test]
+fn unknown_model_init_is_an_error() {
+    let err = toml_error(&valid_toml().replacen("init = \"scratch\"", "init = \"random\"", 1));
+    assert_mentions(&err, &["random", "scratch", "pretrained"]);
+}
+
+#[test]
+fn toml_syntax_error_names_the_line() {
+    let text = valid_toml().replacen("[optim]", "[optim", 1);
+    let line = text.lines().position(|l| l == "[optim").unwrap() + 1;
+    let err = toml_error(&text);
+    assert_mentions(&err, &[&format!("line {line}")]);
+}
+
+#[test]
+fn missing_required_key_is_named() {
+    let err = toml_error(&valid_toml().replacen("steps = 4", "", 1));
+    assert_mentions(&err, &["`steps`"]);
+}
+
+#[test]
+fn wrong_value_type_is_an_error() {
+    let err = toml_error(&valid_toml().replacen("batch_size = 4", "batch_size = \"four\"", 1));
+    assert_mentions(&err, &["batch_size"]);
+}
+
+#[test]
+fn out_of_range_values_are_rejected_by_name() {
+    let cases = [
+        ("batch_size = 4", "batch_size = 0", "optim.batch_size"),
+        ("steps = 4", "steps = 0", "run.steps"),
+        ("prompt_len = 4", "prompt_len = 32", "data.prompt_len"),
+        ("prompt_len = 4", "prompt_len = 40", "data.prompt_len"),
+        ("block_len = 32", "block_len = 4", "data.block_len"),
+        ("hidden_size = 32", "hidden_size = 30", "model.hidden_size 30"),
+        ("num_heads = 2", "num_heads = 0", "model.num_heads 0"),
+        ("dropout = 0.0", "dropout = 1.5", "model.dropout"),
+        ("lr = 3e-3", "lr = -1.0", "optim.lr"),
+        ("lr = 3e-3", "lr = 0.0", "optim.lr"),
+        ("lr = 3e-3", "lr = nan", "optim.lr"),
+        ("lr = 3e-3", "lr = 3e-3\nbeta1 = 1.0", "beta1"),
+    ];
+    for (from, to, name) in cases {
+        let text = valid_toml().replacen(from, to, 1);
+        assert_ne!(text, valid_toml(), "{from} is in the test config");
+        let err = toml_error(&text);
+        assert_mentions(&err, &[name]);
+    }
+}
+
+#[test]
+fn train_validates_a_config_built_in_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut config = parse(&tiny_toml(&tmp.path().join("corpus"), &tmp.path().join("run")));
+    config.optim.batch_size = 0;
+    assert_mentions(&train_error(&config), &["optim.batch_size"]);
+}
+
+#[test]
+fn config_file_errors_name_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("missing.toml");
+    let err = TrainConfig::from_file(&missing).unwrap_err();
+    assert_mentions(&err, &["missing.toml"]);
+    let typo = tmp.path().join("typo.toml");
+    std::fs::write(&typo, valid_toml().replacen("lr = 3e-3", "learning_rate = 1e-3", 1)).unwrap();
+    let err = TrainConfig::from_file(&typo).unwrap_err();
+    assert_mentions(&err, &["typo.toml", "`learning_rate`"]);
+}
+
+// ---- presets ----
+
+#[test]
+fn every_preset_parses_validates_and_round_trips() {
+    assert!(!PRESETS.is_empty());
+    for (name, _) in PRESETS {
+        let config = TrainConfig::preset(name).unwrap_or_else(|e| panic!("preset {name}: {e}"));
+        config.validate().unwrap();
+        let again = TrainConfig::from_toml(&config.to_toml()).unwrap();
+        assert_eq!(again, config, "preset {name} does not survive to_toml/from_toml");
+    }
+}
+
+#[test]
+fn unknown_preset_lists_the_presets() {
+    let err = TrainConfig::preset("nosuch").unwrap_err();
+    let mut parts = vec!["nosuch"];
+    parts.extend(PRESETS.iter().map(|(n, _)| *n));
+    assert_mentions(&err, &parts);
+}
+
+// ---- divergence ----
+
+/// A huge learning rate drives the weights to overflow within a few steps; the loop stops
+/// with an error naming the checkpoint directory and writes no final model.
+#[test]
+fn diverging_loss_stops_with_an_error_and_no_final_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = common::small_corpus(tmp.path(), 20);
+    let run = tmp.path().join("run");
+    let mut config = common::tiny_config(&corpus, &run, "linear", 30);
+    config.optim.lr = 1e30;
+    config.optim.warmup_steps = 0;
+    config.optim.grad_clip = 0.0;
+    let err = train_error(&config);
+    assert!(err.contains("NaN") || err.contains("inf"), "{err}");
+    assert_mentions(&err, &["training loss", &run.join("checkpoint").display().to_string(), "optim.lr"]);
+    assert!(!run.join("final").exists(), "a diverged run must not write a final model");
+}
