@@ -17,14 +17,25 @@ fn generate(c: &mut Criterion) {
     let mut group = c.benchmark_group("generate roberta-base 256 tokens 10 steps");
     group.sample_size(10);
     let configs = [
-        ("seed policy (top-k 50, top-p 0.95)", SamplerConfig::seed_experiment()),
+        (
+            "seed policy (top-k 50, top-p 0.95)",
+            SamplerConfig::seed_experiment(),
+        ),
         (
             "prob confidence policy",
-            SamplerConfig { policy: "prob".into(), steps: 10, ..SamplerConfig::default() },
+            SamplerConfig {
+                policy: "prob".into(),
+                steps: 10,
+                ..SamplerConfig::default()
+            },
         ),
     ];
     for (name, config) in configs {
-        let sampler = Sampler::new(SamplerConfig { forbidden: vec![0, 1, 2, 3], ..config }).unwrap();
+        let sampler = Sampler::new(SamplerConfig {
+            forbidden: vec![0, 1, 2, 3],
+            ..config
+        })
+        .unwrap();
         group.bench_function(name, |b| {
             b.iter(|| {
                 sampler

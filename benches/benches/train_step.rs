@@ -17,14 +17,20 @@ fn train_step(c: &mut Criterion) {
     let (batch, seq) = (16, 128);
     let config = benches::cpu_small_config(seq);
     let mut model: MaskedLm<B> = config.init(&device);
-    let mut optim = AdamWConfig::new().with_epsilon(1e-8).init::<B, MaskedLm<B>>();
+    let mut optim = AdamWConfig::new()
+        .with_epsilon(1e-8)
+        .init::<B, MaskedLm<B>>();
     let ids = benches::random_ids(batch, seq, config.vocab_size, 1);
     let rows: Vec<&[u32]> = ids.chunks(seq).collect();
     let batcher = DiffusionBatcher::new(
         Box::new(Linear::default()),
         LossWeighting::Uniform,
         TimeSampler::antithetic(1e-3).unwrap(),
-        Maskable { mask_id: 4, protected_ids: vec![0, 1, 2, 3, 4], prompt_len: 0 },
+        Maskable {
+            mask_id: 4,
+            protected_ids: vec![0, 1, 2, 3, 4],
+            prompt_len: 0,
+        },
     )
     .unwrap();
     let mut rng = StdRng::seed_from_u64(0);

@@ -21,7 +21,9 @@ pub fn cpu_small_config(block_len: usize) -> MaskedLmConfig {
 /// Random token ids in `5..vocab` (no special tokens).
 pub fn random_ids(batch: usize, seq: usize, vocab: usize, seed: u64) -> Vec<u32> {
     let mut rng = StdRng::seed_from_u64(seed);
-    (0..batch * seq).map(|_| rng.random_range(5..vocab as u32)).collect()
+    (0..batch * seq)
+        .map(|_| rng.random_range(5..vocab as u32))
+        .collect()
 }
 
 pub fn ids_tensor<B: Backend>(ids: &[u32], batch: usize, device: &B::Device) -> Tensor<B, 2, Int> {

@@ -21,7 +21,11 @@ impl<B: Backend> Denoiser for MaskedLmDenoiser<B> {
         self.model.config().vocab_size
     }
 
-    fn logits(&mut self, tokens: &[&[u32]], positions: &[&[usize]]) -> anyhow::Result<Vec<Vec<f32>>> {
+    fn logits(
+        &mut self,
+        tokens: &[&[u32]],
+        positions: &[&[usize]],
+    ) -> anyhow::Result<Vec<Vec<f32>>> {
         let batch = tokens.len();
         let seq = tokens.iter().map(|t| t.len()).max().unwrap_or(0);
         let pad = self.model.config().pad_token_id as i64;
@@ -40,9 +44,11 @@ impl<B: Backend> Denoiser for MaskedLmDenoiser<B> {
             .flat_map(|(b, ps)| ps.iter().map(move |&p| (b * seq + p) as i64))
             .collect();
         let n = flat.len();
-        let input = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [batch, seq]), &self.device);
-        let attention =
-            ragged.then(|| Tensor::<B, 2, Int>::from_data(TensorData::new(mask, [batch, seq]), &self.device));
+        let input =
+            Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [batch, seq]), &self.device);
+        let attention = ragged.then(|| {
+            Tensor::<B, 2, Int>::from_data(TensorData::new(mask, [batch, seq]), &self.device)
+        });
         let picks = Tensor::<B, 1, Int>::from_data(TensorData::new(flat, [n]), &self.device);
         let hidden = self.model.encode(input, attention, None);
         let logits = self

@@ -21,10 +21,9 @@ impl FromStr for DeviceSpec {
             "cpu" => Ok(Self::Cpu),
             "cuda" | "gpu" => Ok(Self::Cuda(0)),
             other => match other.strip_prefix("cuda:") {
-                Some(n) => n
-                    .parse()
-                    .map(Self::Cuda)
-                    .map_err(|_| format!("`{s}`: the CUDA device index must be a number, e.g. cuda:0")),
+                Some(n) => n.parse().map(Self::Cuda).map_err(|_| {
+                    format!("`{s}`: the CUDA device index must be a number, e.g. cuda:0")
+                }),
                 None => Err(format!("`{s}` is not a device; use cpu, cuda or cuda:N")),
             },
         }
@@ -43,12 +42,17 @@ impl fmt::Display for DeviceSpec {
 /// A job generic over the backend; `run_on` picks the backend from a `DeviceSpec`.
 pub trait BackendJob {
     type Output;
-    fn run<B: burn::tensor::backend::AutodiffBackend>(self, device: B::Device) -> Result<Self::Output>;
+    fn run<B: burn::tensor::backend::AutodiffBackend>(
+        self,
+        device: B::Device,
+    ) -> Result<Self::Output>;
 }
 
 pub fn run_on<J: BackendJob>(spec: DeviceSpec, job: J) -> Result<J::Output> {
     match spec {
-        DeviceSpec::Cpu => job.run::<burn::backend::Autodiff<burn::backend::Flex>>(Default::default()),
+        DeviceSpec::Cpu => {
+            job.run::<burn::backend::Autodiff<burn::backend::Flex>>(Default::default())
+        }
         DeviceSpec::Cuda(index) => run_cuda(index, job),
     }
 }

@@ -28,7 +28,9 @@ impl BackendJob for FillMask {
         let mask = tokenizer.special().mask;
         let mask_str = tokenizer.special().mask_str.clone();
         if !self.text.contains(&mask_str) {
-            bail!("the text has no `{mask_str}`: put this model's mask token where a word should be predicted");
+            bail!(
+                "the text has no `{mask_str}`: put this model's mask token where a word should be predicted"
+            );
         }
         let (model, report) = load_masked_lm::<B::InnerBackend>(&self.model_dir, &device)
             .with_context(|| format!("loading the model in {}", self.model_dir.display()))?;
@@ -69,7 +71,13 @@ pub fn print_table(results: &[Vec<Candidate>]) {
             println!("mask {}:", i + 1);
         }
         for c in candidates {
-            println!("  {:>7.4}  {:>6}  {:<16}  {}", c.score, c.token, format!("{:?}", c.token_str), c.sequence);
+            println!(
+                "  {:>7.4}  {:>6}  {:<16}  {}",
+                c.score,
+                c.token,
+                format!("{:?}", c.token_str),
+                c.sequence
+            );
         }
     }
 }

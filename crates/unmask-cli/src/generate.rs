@@ -77,8 +77,16 @@ struct ShowSteps<'a> {
 impl StepObserver for ShowSteps<'_> {
     fn on_step(&mut self, step: usize, canvases: &[Canvas]) -> anyhow::Result<()> {
         for (i, canvas) in canvases.iter().enumerate() {
-            let label = if canvases.len() > 1 { format!("{step:>3}.{i}") } else { format!("{step:>3}") };
-            eprintln!("{label} [{:>4} masked] {}", canvas.num_masked(), canvas_text(self.tokenizer, canvas)?);
+            let label = if canvases.len() > 1 {
+                format!("{step:>3}.{i}")
+            } else {
+                format!("{step:>3}")
+            };
+            eprintln!(
+                "{label} [{:>4} masked] {}",
+                canvas.num_masked(),
+                canvas_text(self.tokenizer, canvas)?
+            );
         }
         Ok(())
     }
@@ -141,10 +149,13 @@ impl BackendJob for Generate {
         let canvases = vec![canvas; self.num_samples];
         let mut denoiser = MaskedLmDenoiser::new(model, device);
 
-        let mut show = ShowSteps { tokenizer: &tokenizer };
+        let mut show = ShowSteps {
+            tokenizer: &tokenizer,
+        };
         let mut trace = match &self.trace {
             Some(path) => Some(TraceObserver::new(BufWriter::new(
-                File::create(path).with_context(|| format!("creating the trace file {}", path.display()))?,
+                File::create(path)
+                    .with_context(|| format!("creating the trace file {}", path.display()))?,
             ))),
             None => None,
         };
@@ -159,7 +170,11 @@ impl BackendJob for Generate {
         if let Some(t) = trace {
             t.finish()?;
         }
-        let generated_tokens: usize = generation.canvases.iter().map(|c| c.generated_positions().len()).sum();
+        let generated_tokens: usize = generation
+            .canvases
+            .iter()
+            .map(|c| c.generated_positions().len())
+            .sum();
         let samples = generation
             .canvases
             .iter()

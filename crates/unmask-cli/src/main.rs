@@ -222,7 +222,7 @@ fn run(cli: Cli) -> Result<()> {
                 resume: a.resume,
                 stop_after: a.stop_after,
                 quiet: a.quiet,
-                model_dir: None,
+                ..TrainOptions::default()
             };
             let summary = run_on(a.device, Train { config, options })?;
             let fmt = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into());
@@ -242,7 +242,11 @@ fn run(cli: Cli) -> Result<()> {
                 println!("model saved to {}", dir.display());
             }
         }
-        Command::Tokenizer(TokenizerCommand::Train { corpus, vocab_size, out }) => {
+        Command::Tokenizer(TokenizerCommand::Train {
+            corpus,
+            vocab_size,
+            out,
+        }) => {
             train_tokenizer(&corpus, vocab_size, &out)?;
         }
     }

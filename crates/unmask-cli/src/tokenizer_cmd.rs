@@ -14,7 +14,11 @@ pub fn train_tokenizer(corpus: &str, vocab_size: usize, out: &Path) -> Result<()
             unmask_text::MIN_BYTE_LEVEL_VOCAB
         );
     }
-    eprintln!("training a byte-level BPE (vocab {vocab_size}) on {} documents of {}", docs.len(), corpus.name());
+    eprintln!(
+        "training a byte-level BPE (vocab {vocab_size}) on {} documents of {}",
+        docs.len(),
+        corpus.name()
+    );
     let tokenizer = train_byte_level_bpe(docs.iter().map(|d| d.text.as_str()), vocab_size, 2)?;
     let file = tokenizer.save(out)?;
     println!("{} tokens -> {}", tokenizer.vocab_size(), file.display());

@@ -5,11 +5,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../unmask-roberta/tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../unmask-roberta/tests/fixtures")
+        .join(name)
 }
 
 fn unmask(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_unmask")).args(args).output().expect("runs")
+    Command::new(env!("CARGO_BIN_EXE_unmask"))
+        .args(args)
+        .output()
+        .expect("runs")
 }
 
 fn expected_fill_mask(model: &str) -> Vec<serde_json::Value> {
@@ -34,8 +39,18 @@ fn check_model(model: &str) {
     let dir = fixture(model);
     for case in expected_fill_mask(model) {
         let text = case["text"].as_str().unwrap();
-        let out = unmask(&["fill-mask", "--model", dir.to_str().unwrap(), "--json", text]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = unmask(&[
+            "fill-mask",
+            "--model",
+            dir.to_str().unwrap(),
+            "--json",
+            text,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         if case["masks"] == 1 {
             assert_same_candidates(&got, &case["top5"]);
@@ -62,7 +77,12 @@ fn bert_fill_mask_matches_the_transformers_pipeline() {
 #[test]
 fn text_without_a_mask_is_a_clear_error() {
     let dir = fixture("tiny-roberta");
-    let out = unmask(&["fill-mask", "--model", dir.to_str().unwrap(), "no mask here"]);
+    let out = unmask(&[
+        "fill-mask",
+        "--model",
+        dir.to_str().unwrap(),
+        "no mask here",
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("<mask>"), "{err}");
@@ -79,7 +99,14 @@ fn missing_model_directory_is_a_clear_error() {
 #[test]
 fn cuda_without_the_feature_is_a_clear_error() {
     let dir = fixture("tiny-roberta");
-    let out = unmask(&["fill-mask", "--model", dir.to_str().unwrap(), "--device", "cuda", "a <mask>"]);
+    let out = unmask(&[
+        "fill-mask",
+        "--model",
+        dir.to_str().unwrap(),
+        "--device",
+        "cuda",
+        "a <mask>",
+    ]);
     if cfg!(feature = "cuda") {
         return;
     }

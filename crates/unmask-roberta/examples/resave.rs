@@ -19,10 +19,18 @@ fn main() -> ExitCode {
         .and_then(|(model, _)| save_masked_lm(&model, output))
         .map_err(|e| e.to_string())
         .and_then(|()| {
-            for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "vocab.txt"] {
+            for name in [
+                "tokenizer.json",
+                "tokenizer_config.json",
+                "special_tokens_map.json",
+                "vocab.json",
+                "merges.txt",
+                "vocab.txt",
+            ] {
                 let from = input.join(name);
                 if from.is_file() {
-                    std::fs::copy(&from, output.join(name)).map_err(|e| format!("{}: {e}", from.display()))?;
+                    std::fs::copy(&from, output.join(name))
+                        .map_err(|e| format!("{}: {e}", from.display()))?;
                 }
             }
             Ok(())

@@ -13,9 +13,7 @@ pub struct Activation {
 
 impl Activation {
     pub fn new(act: HiddenAct) -> Self {
-        Self {
-            act,
-        }
+        Self { act }
     }
 
     pub fn forward<B: Backend, const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {

@@ -9,7 +9,9 @@ use burn::tensor::{Tensor, TensorData, backend::Backend};
 use crate::config::MaskedLmConfig;
 use crate::error::ModelError;
 use crate::model::MaskedLm;
-use crate::params::{self, ParamRole, ParamSource, RandomInit, head_names, layer_prefix, model_prefix};
+use crate::params::{
+    self, ParamRole, ParamSource, RandomInit, head_names, layer_prefix, model_prefix,
+};
 use crate::tensor_file::{RawTensor, TensorMap, read_tensors, write_atomically, write_safetensors};
 
 pub const CONFIG_FILE: &str = "config.json";
@@ -38,7 +40,9 @@ pub fn find_weights(dir: &Path) -> Result<PathBuf, ModelError> {
     }
     Err(ModelError::Checkpoint {
         path: dir.to_path_buf(),
-        reason: format!("no weights: expected {SAFETENSORS_FILE} or {PYTORCH_FILE} in this directory"),
+        reason: format!(
+            "no weights: expected {SAFETENSORS_FILE} or {PYTORCH_FILE} in this directory"
+        ),
     })
 }
 
@@ -146,10 +150,13 @@ impl<'a, B: Backend> CheckpointSource<'a, B> {
 
     fn take(&mut self, name: &str, shape: &[usize]) -> Result<&RawTensor, ModelError> {
         let full = self.full_name(name);
-        let tensor = self.tensors.get(&full).ok_or_else(|| ModelError::MissingTensor {
-            name: full.clone(),
-            shape: shape.to_vec(),
-        })?;
+        let tensor = self
+            .tensors
+            .get(&full)
+            .ok_or_else(|| ModelError::MissingTensor {
+                name: full.clone(),
+                shape: shape.to_vec(),
+            })?;
         if tensor.shape != shape {
             return Err(ModelError::ShapeMismatch {
                 name: full,
@@ -163,13 +170,24 @@ impl<'a, B: Backend> CheckpointSource<'a, B> {
 
     /// A checkpoint may store the decoder weight/bias (tied in transformers); when it does,
     /// they must equal the word embeddings and the head bias, since unmask keeps one parameter.
-    fn check_tied_decoder(&self, names: &params::HeadNames, has_head: bool) -> Result<(), ModelError> {
+    fn check_tied_decoder(
+        &self,
+        names: &params::HeadNames,
+        has_head: bool,
+    ) -> Result<(), ModelError> {
         let pairs = [
             (names.decoder_weight, self.word_embeddings.clone()),
-            (names.decoder_bias, has_head.then(|| self.tensors.get(names.bias).cloned()).flatten()),
+            (
+                names.decoder_bias,
+                has_head
+                    .then(|| self.tensors.get(names.bias).cloned())
+                    .flatten(),
+            ),
         ];
         for (name, tied_to) in pairs {
-            let Some(stored) = self.tensors.get(name) else { continue };
+            let Some(stored) = self.tensors.get(name) else {
+                continue;
+            };
             if let Some(tied) = tied_to {
                 let same = stored.shape == tied.shape
                     && stored.data.iter().zip(&tied.data).all(|(a, b)| a == b);
@@ -209,10 +227,18 @@ impl<'a, B: Backend> CheckpointSource<'a, B> {
 }
 
 impl<B: Backend> ParamSource<B> for CheckpointSource<'_, B> {
-    fn tensor1(&mut self, name: &str, dim: usize, _: ParamRole) -> Result<Tensor<B, 1>, ModelError> {
+    fn tensor1(
+        &mut self,
+        name: &str,
+        dim: usize,
+        _: ParamRole,
+    ) -> Result<Tensor<B, 1>, ModelError> {
         let device = self.device;
         let t = self.take(name, &[dim])?;
-        Ok(Tensor::from_data(TensorData::new(t.data.clone(), [dim]), device))
+        Ok(Tensor::from_data(
+            TensorData::new(t.data.clone(), [dim]),
+            device,
+        ))
     }
 
     fn tensor2(&mut self, name: &str, shape: [usize; 2]) -> Result<Tensor<B, 2>, ModelError> {
@@ -251,7 +277,10 @@ pub fn to_tensors<B: Backend>(model: &MaskedLm<B>) -> TensorMap {
         }
     };
     let e = &model.embeddings;
-    out.insert(format!("{prefix}embeddings.word_embeddings.weight"), raw(e.word.weight.val()));
+    out.insert(
+        format!("{prefix}embeddings.word_embeddings.weight"),
+        raw(e.word.weight.val()),
+    );
     out.insert(
         format!("{prefix}embeddings.position_embeddings.weight"),
         raw(e.position.weight.val()),
@@ -260,7 +289,11 @@ pub fn to_tensors<B: Backend>(model: &MaskedLm<B>) -> TensorMap {
         format!("{prefix}embeddings.token_type_embeddings.weight"),
         raw(e.token_type.weight.val()),
     );
-    put_ln(&mut out, format!("{prefix}embeddings.LayerNorm"), &e.layer_norm);
+    put_ln(
+        &mut out,
+        format!("{prefix}embeddings.LayerNorm"),
+        &e.layer_norm,
+    );
     for (i, layer) in model.layers.iter().enumerate() {
         let p = format!("{prefix}{}", layer_prefix(i));
         let a = &layer.attention;
@@ -268,14 +301,26 @@ pub fn to_tensors<B: Backend>(model: &MaskedLm<B>) -> TensorMap {
         put_linear(&mut out, format!("{p}.attention.self.key"), &a.key);
         put_linear(&mut out, format!("{p}.attention.self.value"), &a.value);
         put_linear(&mut out, format!("{p}.attention.output.dense"), &a.output);
-        put_ln(&mut out, format!("{p}.attention.output.LayerNorm"), &a.layer_norm);
-        put_linear(&mut out, format!("{p}.intermediate.dense"), &layer.intermediate);
+        put_ln(
+            &mut out,
+            format!("{p}.attention.output.LayerNorm"),
+            &a.layer_norm,
+        );
+        put_linear(
+            &mut out,
+            format!("{p}.intermediate.dense"),
+            &layer.intermediate,
+        );
         put_linear(&mut out, format!("{p}.output.dense"), &layer.output);
         put_ln(&mut out, format!("{p}.output.LayerNorm"), &layer.layer_norm);
     }
     let names = head_names(config.model_type);
     put_linear(&mut out, names.dense.to_string(), &model.head.dense);
-    put_ln(&mut out, names.layer_norm.to_string(), &model.head.layer_norm);
+    put_ln(
+        &mut out,
+        names.layer_norm.to_string(),
+        &model.head.layer_norm,
+    );
     out.insert(names.bias.to_string(), raw(model.head.bias.val()));
     out
 }

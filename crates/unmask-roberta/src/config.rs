@@ -141,7 +141,9 @@ impl MaskedLmConfig {
         if self.vocab_size == 0 || self.hidden_size == 0 || self.num_hidden_layers == 0 {
             return fail("vocab_size, hidden_size and num_hidden_layers must be positive".into());
         }
-        if self.num_attention_heads == 0 || self.hidden_size % self.num_attention_heads != 0 {
+        if self.num_attention_heads == 0
+            || !self.hidden_size.is_multiple_of(self.num_attention_heads)
+        {
             return fail(format!(
                 "hidden_size {} is not a multiple of num_attention_heads {}",
                 self.hidden_size, self.num_attention_heads
@@ -158,14 +160,21 @@ impl MaskedLmConfig {
         }
         for (name, p) in [
             ("hidden_dropout_prob", self.hidden_dropout_prob),
-            ("attention_probs_dropout_prob", self.attention_probs_dropout_prob),
+            (
+                "attention_probs_dropout_prob",
+                self.attention_probs_dropout_prob,
+            ),
         ] {
             if !(0.0..1.0).contains(&p) {
                 return fail(format!("{name} must be in [0, 1), got {p}"));
             }
         }
-        if self.model_type == ModelKind::Roberta && self.max_position_embeddings <= self.pad_token_id + 1 {
-            return fail("max_position_embeddings leaves no room after RoBERTa's padding offset".into());
+        if self.model_type == ModelKind::Roberta
+            && self.max_position_embeddings <= self.pad_token_id + 1
+        {
+            return fail(
+                "max_position_embeddings leaves no room after RoBERTa's padding offset".into(),
+            );
         }
         Ok(())
     }
@@ -193,7 +202,10 @@ impl MaskedLmConfig {
         obj.insert("architectures".into(), serde_json::json!([arch]));
         obj.insert("tie_word_embeddings".into(), serde_json::json!(true));
         obj.insert("initializer_range".into(), serde_json::json!(0.02));
-        obj.insert("position_embedding_type".into(), serde_json::json!("absolute"));
+        obj.insert(
+            "position_embedding_type".into(),
+            serde_json::json!("absolute"),
+        );
         obj.retain(|_, v| !v.is_null());
         value
     }

@@ -21,6 +21,9 @@ pub struct Candidate {
     pub sequence: String,
 }
 
+/// The top-k `(token, probability)` pairs at one masked position, best first.
+pub type MaskPredictions = (usize, Vec<(u32, f32)>);
+
 /// Probabilities at each masked position: `(position, top-k (token, prob))`, best first.
 pub fn top_k_at_masks<B: Backend>(
     model: &MaskedLm<B>,
@@ -28,7 +31,7 @@ pub fn top_k_at_masks<B: Backend>(
     mask_id: u32,
     top_k: usize,
     device: &B::Device,
-) -> Result<Vec<(usize, Vec<(u32, f32)>)>, ModelError> {
+) -> Result<Vec<MaskPredictions>, ModelError> {
     let positions: Vec<usize> = (0..ids.len()).filter(|&i| ids[i] == mask_id).collect();
     if positions.is_empty() {
         return Err(ModelError::Invalid(
@@ -65,11 +68,7 @@ pub fn top_k_at_masks<B: Backend>(
 /// The `k` largest entries of `row`, best first (ties: lower id first).
 pub fn top_k_of(row: &[f32], k: usize) -> Vec<(u32, f32)> {
     let mut idx: Vec<u32> = (0..row.len() as u32).collect();
-    let by_score = |a: &u32, b: &u32| {
-        row[*b as usize]
-            .total_cmp(&row[*a as usize])
-            .then(a.cmp(b))
-    };
+    let by_score = |a: &u32, b: &u32| row[*b as usize].total_cmp(&row[*a as usize]).then(a.cmp(b));
     if k < idx.len() {
         idx.select_nth_unstable_by(k, by_score);
         idx.truncate(k);

@@ -20,7 +20,9 @@ pub struct EncoderLayer<B: Backend> {
 impl<B: Backend> EncoderLayer<B> {
     pub fn forward(&self, x: Tensor<B, 3>, key_bias: Option<Tensor<B, 4>>) -> Tensor<B, 3> {
         let x = self.attention.forward(x, key_bias);
-        let h = self.activation.forward(self.intermediate.forward(x.clone()));
+        let h = self
+            .activation
+            .forward(self.intermediate.forward(x.clone()));
         let h = self.dropout.forward(self.output.forward(h));
         self.layer_norm.forward(h + x)
     }

@@ -67,14 +67,21 @@ impl<B: Backend> MaskedLm<B> {
     ) -> Tensor<B, 3> {
         let hidden = self.encode(input_ids, attention_mask, token_type_ids);
         let [batch, seq, h] = hidden.dims();
-        self.head_logits(hidden.reshape([batch * seq, h]))
-            .reshape([batch, seq, self.config.vocab_size])
+        self.head_logits(hidden.reshape([batch * seq, h])).reshape([
+            batch,
+            seq,
+            self.config.vocab_size,
+        ])
     }
 
     /// MLM logits only at `flat_positions` (indices into the `batch * seq` flattened
     /// positions of `hidden`): `[n, vocab]`. The vocabulary projection is the expensive
     /// part of the head, so samplers and the masked loss ask only for what they use.
-    pub fn logits_at(&self, hidden: Tensor<B, 3>, flat_positions: Tensor<B, 1, Int>) -> Tensor<B, 2> {
+    pub fn logits_at(
+        &self,
+        hidden: Tensor<B, 3>,
+        flat_positions: Tensor<B, 1, Int>,
+    ) -> Tensor<B, 2> {
         let [batch, seq, h] = hidden.dims();
         let rows = hidden.reshape([batch * seq, h]).select(0, flat_positions);
         self.head_logits(rows)

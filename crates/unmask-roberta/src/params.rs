@@ -29,7 +29,12 @@ pub enum ParamRole {
 
 /// Hands out parameters by Hugging Face name, in Hugging Face shape (`[out, in]` for dense).
 pub trait ParamSource<B: Backend> {
-    fn tensor1(&mut self, name: &str, dim: usize, role: ParamRole) -> Result<Tensor<B, 1>, ModelError>;
+    fn tensor1(
+        &mut self,
+        name: &str,
+        dim: usize,
+        role: ParamRole,
+    ) -> Result<Tensor<B, 1>, ModelError>;
     fn tensor2(&mut self, name: &str, shape: [usize; 2]) -> Result<Tensor<B, 2>, ModelError>;
 }
 
@@ -39,7 +44,12 @@ pub struct RandomInit<'a, B: Backend> {
 }
 
 impl<B: Backend> ParamSource<B> for RandomInit<'_, B> {
-    fn tensor1(&mut self, _: &str, dim: usize, role: ParamRole) -> Result<Tensor<B, 1>, ModelError> {
+    fn tensor1(
+        &mut self,
+        _: &str,
+        dim: usize,
+        role: ParamRole,
+    ) -> Result<Tensor<B, 1>, ModelError> {
         Ok(match role {
             ParamRole::Scale => Tensor::ones([dim], self.device),
             ParamRole::Bias | ParamRole::Weight => Tensor::zeros([dim], self.device),
@@ -97,7 +107,10 @@ fn linear<B: Backend, S: ParamSource<B>>(
     d_out: usize,
 ) -> Result<Linear<B>, ModelError> {
     // transformers stores dense weights [out, in]; burn's Linear keeps [in, out].
-    let weight = src.tensor2(&format!("{name}.weight"), [d_out, d_in])?.transpose().detach();
+    let weight = src
+        .tensor2(&format!("{name}.weight"), [d_out, d_in])?
+        .transpose()
+        .detach();
     let bias = src.tensor1(&format!("{name}.bias"), d_out, ParamRole::Bias)?;
     Ok(Linear {
         weight: Param::from_tensor(weight),
@@ -114,7 +127,11 @@ fn layer_norm<B: Backend, S: ParamSource<B>>(
     let d = config.hidden_size;
     let mut ln = init::layer_norm(d, config.layer_norm_eps, device);
     ln.gamma = Param::from_tensor(src.tensor1(&format!("{name}.weight"), d, ParamRole::Scale)?);
-    ln.beta = Some(Param::from_tensor(src.tensor1(&format!("{name}.bias"), d, ParamRole::Bias)?));
+    ln.beta = Some(Param::from_tensor(src.tensor1(
+        &format!("{name}.bias"),
+        d,
+        ParamRole::Bias,
+    )?));
     Ok(ln)
 }
 
@@ -141,7 +158,11 @@ pub fn build_encoder<B: Backend, S: ParamSource<B>>(
             "embeddings.position_embeddings",
             [config.max_position_embeddings, h],
         )?,
-        token_type: embedding(src, "embeddings.token_type_embeddings", [config.type_vocab_size, h])?,
+        token_type: embedding(
+            src,
+            "embeddings.token_type_embeddings",
+            [config.type_vocab_size, h],
+        )?,
         layer_norm: layer_norm(src, "embeddings.LayerNorm", config, device)?,
         dropout: dropout(config.hidden_dropout_prob),
         kind: config.model_type,
@@ -157,7 +178,12 @@ pub fn build_encoder<B: Backend, S: ParamSource<B>>(
                 key: linear(src, &format!("{p}.attention.self.key"), h, h)?,
                 value: linear(src, &format!("{p}.attention.self.value"), h, h)?,
                 output: linear(src, &format!("{p}.attention.output.dense"), h, h)?,
-                layer_norm: layer_norm(src, &format!("{p}.attention.output.LayerNorm"), config, device)?,
+                layer_norm: layer_norm(
+                    src,
+                    &format!("{p}.attention.output.LayerNorm"),
+                    config,
+                    device,
+                )?,
                 attention_dropout: dropout(config.attention_probs_dropout_prob),
                 output_dropout: dropout(config.hidden_dropout_prob),
                 num_heads: config.num_attention_heads,

@@ -111,7 +111,13 @@ fn read_pytorch(path: &Path) -> Result<TensorMap, ModelError> {
 pub fn write_safetensors(path: &Path, tensors: &TensorMap) -> Result<(), ModelError> {
     let buffers: Vec<(&String, &RawTensor, Vec<u8>)> = tensors
         .iter()
-        .map(|(name, t)| (name, t, t.data.iter().flat_map(|v| v.to_le_bytes()).collect()))
+        .map(|(name, t)| {
+            (
+                name,
+                t,
+                t.data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            )
+        })
         .collect();
     let views = buffers
         .iter()

@@ -11,7 +11,9 @@ use unmask_roberta::{MaskedLm, ModelError, load_masked_lm, save_masked_lm};
 type B = Flex;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// A copy of tiny-roberta's config with `tensors` as its weights.
@@ -35,7 +37,11 @@ fn logits(model: &MaskedLm<B>) -> Vec<f32> {
     let vocab = model.config().vocab_size as i64;
     let ids: Vec<i64> = [0i64, 45, 67, 89, vocab - 1, 2].to_vec();
     let ids = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [1, 6]), &Default::default());
-    model.forward(ids, None, None).into_data().into_vec::<f32>().unwrap()
+    model
+        .forward(ids, None, None)
+        .into_data()
+        .into_vec::<f32>()
+        .unwrap()
 }
 
 #[test]
@@ -43,7 +49,12 @@ fn names_without_the_model_prefix_load_the_same_model() {
     let tmp = tempfile::tempdir().unwrap();
     let stripped: TensorMap = tiny_tensors()
         .into_iter()
-        .map(|(k, v)| (k.strip_prefix("roberta.").map(str::to_string).unwrap_or(k), v))
+        .map(|(k, v)| {
+            (
+                k.strip_prefix("roberta.").map(str::to_string).unwrap_or(k),
+                v,
+            )
+        })
         .collect();
     let dir = variant(tmp.path(), &stripped);
     let want = logits(&load(&fixture("tiny-roberta")).unwrap());
@@ -54,10 +65,15 @@ fn names_without_the_model_prefix_load_the_same_model() {
 fn missing_tensor_is_an_error_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
     let mut t = tiny_tensors();
-    t.remove("roberta.encoder.layer.1.attention.self.key.weight").unwrap();
+    t.remove("roberta.encoder.layer.1.attention.self.key.weight")
+        .unwrap();
     let err = load(&variant(tmp.path(), &t)).unwrap_err();
     assert!(matches!(err, ModelError::MissingTensor { .. }), "{err}");
-    assert!(err.to_string().contains("roberta.encoder.layer.1.attention.self.key.weight"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("roberta.encoder.layer.1.attention.self.key.weight"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -67,19 +83,29 @@ fn unexpected_tensor_is_an_error_naming_it() {
     let extra = t["lm_head.bias"].clone();
     t.insert("roberta.encoder.layer.9.surprise".into(), extra);
     let err = load(&variant(tmp.path(), &t)).unwrap_err();
-    assert!(err.to_string().contains("roberta.encoder.layer.9.surprise"), "{err}");
+    assert!(
+        err.to_string().contains("roberta.encoder.layer.9.surprise"),
+        "{err}"
+    );
 }
 
 #[test]
 fn shape_mismatch_is_an_error_naming_the_tensor_and_shapes() {
     let tmp = tempfile::tempdir().unwrap();
     let mut t = tiny_tensors();
-    let bias = t.get_mut("roberta.encoder.layer.0.output.dense.bias").unwrap();
+    let bias = t
+        .get_mut("roberta.encoder.layer.0.output.dense.bias")
+        .unwrap();
     bias.data.push(0.0);
     bias.shape = vec![bias.data.len()];
     let err = load(&variant(tmp.path(), &t)).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("roberta.encoder.layer.0.output.dense.bias") && msg.contains("97") && msg.contains("96"), "{msg}");
+    assert!(
+        msg.contains("roberta.encoder.layer.0.output.dense.bias")
+            && msg.contains("97")
+            && msg.contains("96"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -100,13 +126,20 @@ fn tied_decoder_copy_is_accepted_and_ignored() {
     let decoder = t["roberta.embeddings.word_embeddings.weight"].clone();
     t.insert("lm_head.decoder.weight".into(), decoder);
     let (_, report) = load_masked_lm::<B>(&variant(tmp.path(), &t), &Default::default()).unwrap();
-    assert!(report.ignored.contains(&"lm_head.decoder.weight".to_string()));
+    assert!(
+        report
+            .ignored
+            .contains(&"lm_head.decoder.weight".to_string())
+    );
 }
 
 #[test]
 fn encoder_only_checkpoint_gets_a_fresh_head_and_says_so() {
     let tmp = tempfile::tempdir().unwrap();
-    let t: TensorMap = tiny_tensors().into_iter().filter(|(k, _)| !k.starts_with("lm_head.")).collect();
+    let t: TensorMap = tiny_tensors()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("lm_head."))
+        .collect();
     let (_, report) = load_masked_lm::<B>(&variant(tmp.path(), &t), &Default::default()).unwrap();
     assert!(report.fresh_head);
 }
@@ -117,7 +150,10 @@ fn partial_head_is_an_error() {
     let mut t = tiny_tensors();
     t.remove("lm_head.layer_norm.weight").unwrap();
     let err = load(&variant(tmp.path(), &t)).unwrap_err();
-    assert!(err.to_string().contains("lm_head.layer_norm.weight"), "{err}");
+    assert!(
+        err.to_string().contains("lm_head.layer_norm.weight"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -125,25 +161,47 @@ fn missing_weights_and_directories_are_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let err = load(&tmp.path().join("nope")).unwrap_err();
     assert!(err.to_string().contains("no such model directory"), "{err}");
-    std::fs::copy(fixture("tiny-roberta/config.json"), tmp.path().join("config.json")).unwrap();
+    std::fs::copy(
+        fixture("tiny-roberta/config.json"),
+        tmp.path().join("config.json"),
+    )
+    .unwrap();
     let err = load(tmp.path()).unwrap_err();
-    assert!(err.to_string().contains("model.safetensors or pytorch_model.bin"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("model.safetensors or pytorch_model.bin"),
+        "{err}"
+    );
 }
 
 #[test]
 fn corrupt_weights_and_configs_are_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(fixture("tiny-roberta/config.json"), tmp.path().join("config.json")).unwrap();
-    std::fs::write(tmp.path().join("model.safetensors"), b"not a safetensors file").unwrap();
+    std::fs::copy(
+        fixture("tiny-roberta/config.json"),
+        tmp.path().join("config.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("model.safetensors"),
+        b"not a safetensors file",
+    )
+    .unwrap();
     let err = load(tmp.path()).unwrap_err();
     assert!(matches!(err, ModelError::Checkpoint { .. }), "{err}");
 
-    std::fs::write(tmp.path().join("config.json"), r#"{"model_type": "gpt2", "vocab_size": 10}"#).unwrap();
+    std::fs::write(
+        tmp.path().join("config.json"),
+        r#"{"model_type": "gpt2", "vocab_size": 10}"#,
+    )
+    .unwrap();
     let err = load(tmp.path()).unwrap_err();
     assert!(err.to_string().contains("config.json"), "{err}");
 
-    let mut config: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("tiny-roberta/config.json")).unwrap()).unwrap();
+    let mut config: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("tiny-roberta/config.json")).unwrap(),
+    )
+    .unwrap();
     config["num_attention_heads"] = 7.into();
     std::fs::write(tmp.path().join("config.json"), config.to_string()).unwrap();
     let err = load(tmp.path()).unwrap_err();
@@ -168,6 +226,10 @@ fn save_then_load_gives_the_same_logits_and_leaves_no_temp_files() {
         let saved = read_tensors(&out.join("model.safetensors")).unwrap();
         let original = read_tensors(&fixture(name).join("model.safetensors")).unwrap();
         let keys = |m: &TensorMap| m.keys().cloned().collect::<Vec<_>>();
-        assert_eq!(keys(&saved), keys(&original), "{name}: same tensor names as transformers' own save");
+        assert_eq!(
+            keys(&saved),
+            keys(&original),
+            "{name}: same tensor names as transformers' own save"
+        );
     }
 }

@@ -13,9 +13,11 @@ use unmask_text::TextTokenizer;
 type B = Flex;
 
 fn model_dir() -> PathBuf {
-    let root = std::env::var_os("UNMASK_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/unmask")
-    });
+    let root = std::env::var_os("UNMASK_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/unmask")
+        });
     let dir = root.join("minilm/all-MiniLM-L6-v2");
     assert!(
         dir.join("model.safetensors").is_file(),
@@ -43,11 +45,19 @@ fn minilm_hidden_states_match_transformers() {
         let data: Vec<i64> = t.data.iter().map(|&v| v as i64).collect();
         Tensor::<B, 2, Int>::from_data(TensorData::new(data, [t.shape[0], t.shape[1]]), &device)
     };
-    let hidden = model.encode(ids("input_ids"), Some(ids("attention_mask")), Some(ids("token_type_ids")));
+    let hidden = model.encode(
+        ids("input_ids"),
+        Some(ids("attention_mask")),
+        Some(ids("token_type_ids")),
+    );
     let got = hidden.into_data().into_vec::<f32>().unwrap();
     let want = &exp["last_hidden_state"];
     assert_eq!(got.len(), want.data.len());
-    let diff = got.iter().zip(&want.data).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    let diff = got
+        .iter()
+        .zip(&want.data)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
     eprintln!("all-MiniLM-L6-v2: max abs diff of last hidden states {diff:e}");
     assert!(diff < 1e-4, "last hidden states differ by {diff}");
 }
@@ -56,8 +66,10 @@ fn minilm_hidden_states_match_transformers() {
 fn minilm_tokenizer_matches_transformers_ids() {
     let dir = model_dir();
     let tokenizer = TextTokenizer::from_dir(&dir).unwrap();
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(golden().join("minilm-expected.json")).unwrap()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(golden().join("minilm-expected.json")).unwrap(),
+    )
+    .unwrap();
     for row in json["rows"].as_array().unwrap() {
         let text = row["text"].as_str().unwrap();
         let want: Vec<u32> = serde_json::from_value(row["ids"].clone()).unwrap();

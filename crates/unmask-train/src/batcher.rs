@@ -70,7 +70,11 @@ impl DiffusionBatcher {
     /// Normalisation: uniform weighting averages over masked tokens (BERT, the seed);
     /// ELBO weighting divides the weighted sum by the number of maskable tokens (LLaDA),
     /// so the loss per token bounds the negative log-likelihood.
-    pub fn mask<R: Rng>(&self, blocks: &[&[u32]], rng: &mut R) -> Result<DiffusionBatch, ScheduleError> {
+    pub fn mask<R: Rng>(
+        &self,
+        blocks: &[&[u32]],
+        rng: &mut R,
+    ) -> Result<DiffusionBatch, ScheduleError> {
         let batch = blocks.len();
         let seq = blocks.first().map_or(0, |b| b.len());
         let times = self.time.sample(batch, rng);

@@ -66,7 +66,11 @@ impl<B: AutodiffBackend> ModuleVisitor<B> for Scale<'_, B> {
 }
 
 /// Multiplies every gradient by `factor` (averaging accumulated micro-batches).
-pub fn scale_all<B: AutodiffBackend, M: AutodiffModule<B>>(model: &M, grads: &mut GradientsParams, factor: f64) {
+pub fn scale_all<B: AutodiffBackend, M: AutodiffModule<B>>(
+    model: &M,
+    grads: &mut GradientsParams,
+    factor: f64,
+) {
     model.visit(&mut Scale::<B> {
         grads,
         scale: factor,

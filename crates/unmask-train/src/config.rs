@@ -275,20 +275,40 @@ impl TrainConfig {
             (o.batch_size > 0, "optim.batch_size must be at least 1"),
             (o.grad_accum > 0, "optim.grad_accum must be at least 1"),
             (o.lr > 0.0 && o.lr.is_finite(), "optim.lr must be positive"),
-            ((0.0..1.0).contains(&o.beta1) && (0.0..1.0).contains(&o.beta2), "optim.beta1/beta2 must be in [0, 1)"),
+            (
+                (0.0..1.0).contains(&o.beta1) && (0.0..1.0).contains(&o.beta2),
+                "optim.beta1/beta2 must be in [0, 1)",
+            ),
             (o.adam_eps > 0.0, "optim.adam_eps must be positive"),
-            (o.grad_clip >= 0.0 && o.weight_decay >= 0.0, "optim.grad_clip and optim.weight_decay must be >= 0"),
-            (self.data.block_len >= 8, "data.block_len must be at least 8"),
-            (self.data.prompt_len < self.data.block_len, "data.prompt_len must be smaller than data.block_len"),
+            (
+                o.grad_clip >= 0.0 && o.weight_decay >= 0.0,
+                "optim.grad_clip and optim.weight_decay must be >= 0",
+            ),
+            (
+                self.data.block_len >= 8,
+                "data.block_len must be at least 8",
+            ),
+            (
+                self.data.prompt_len < self.data.block_len,
+                "data.prompt_len must be smaller than data.block_len",
+            ),
         ];
         for (ok, msg) in checks {
             if !ok {
                 return Err(msg.to_string());
             }
         }
-        if let ModelSection::Scratch { hidden_size, num_heads, dropout, .. } = &self.model {
+        if let ModelSection::Scratch {
+            hidden_size,
+            num_heads,
+            dropout,
+            ..
+        } = &self.model
+        {
             if *num_heads == 0 || hidden_size % num_heads != 0 {
-                return Err(format!("model.hidden_size {hidden_size} must be a multiple of model.num_heads {num_heads}"));
+                return Err(format!(
+                    "model.hidden_size {hidden_size} must be a multiple of model.num_heads {num_heads}"
+                ));
             }
             if !(0.0..1.0).contains(dropout) {
                 return Err("model.dropout must be in [0, 1)".into());

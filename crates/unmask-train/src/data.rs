@@ -4,8 +4,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use unmask_text::{
-    BlockPacker, Corpus, CorpusSpec, Document, PackedBlocks, Split, TextTokenizer, default_token_cache_dir,
-    train_byte_level_bpe,
+    BlockPacker, Corpus, CorpusSpec, Document, PackedBlocks, Split, TextTokenizer,
+    default_token_cache_dir, train_byte_level_bpe,
 };
 
 /// The documents a run trains and validates on.
@@ -70,7 +70,12 @@ pub fn load_hub_splits(hub: &str, options: &unmask_hub::HubOptions) -> Result<Co
 
 /// The tokenizer of a from-scratch run: the one saved in the run directory (resume), a
 /// given directory or tokenizer.json, or a byte-level BPE trained on the train split.
-pub fn scratch_tokenizer(source: &str, vocab_size: usize, train: &[Document], run_dir: &Path) -> Result<TextTokenizer> {
+pub fn scratch_tokenizer(
+    source: &str,
+    vocab_size: usize,
+    train: &[Document],
+    run_dir: &Path,
+) -> Result<TextTokenizer> {
     let saved = run_dir.join("tokenizer");
     if saved.join("tokenizer.json").is_file() {
         return Ok(TextTokenizer::from_dir(&saved)?);
@@ -88,7 +93,9 @@ pub fn scratch_tokenizer(source: &str, vocab_size: usize, train: &[Document], ru
         } else if path.is_file() {
             TextTokenizer::from_file(path)?
         } else {
-            bail!("tokenizer.source `{source}` is neither `train` nor an existing directory or tokenizer.json");
+            bail!(
+                "tokenizer.source `{source}` is neither `train` nor an existing directory or tokenizer.json"
+            );
         }
     };
     tokenizer
@@ -98,11 +105,24 @@ pub fn scratch_tokenizer(source: &str, vocab_size: usize, train: &[Document], ru
 }
 
 /// Packs the train and validation splits (token ids cached on disk).
-pub fn pack(corpus: &CorpusSplits, tokenizer: &TextTokenizer, block_len: usize) -> Result<TrainData> {
+pub fn pack(
+    corpus: &CorpusSplits,
+    tokenizer: &TextTokenizer,
+    block_len: usize,
+) -> Result<TrainData> {
     let packer = BlockPacker::new(block_len)?.with_cache_dir(default_token_cache_dir()?);
+    // A small corpus fails here, most often on validation: name the split and the setting.
     let split = |docs: &[Document], which: &str| -> Result<PackedBlocks> {
         let label = format!("{}-{which}", corpus.name);
-        Ok(packer.pack(tokenizer, docs, &label)?.blocks)
+        let packed = packer.pack(tokenizer, docs, &label).with_context(|| {
+            format!(
+                "the {which} split of corpus `{}` ({} documents) in blocks of data.block_len = \
+                 {block_len} tokens",
+                corpus.name,
+                docs.len()
+            )
+        })?;
+        Ok(packed.blocks)
     };
     Ok(TrainData {
         train: split(&corpus.train, "train")?,

@@ -23,7 +23,8 @@ pub fn masked_loss<B: Backend>(
 ) -> MaskedLoss<B> {
     let n = batch.masked_positions.len();
     let ids: Vec<i64> = batch.input_ids.iter().map(|&t| t as i64).collect();
-    let input = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [batch.batch, batch.seq]), device);
+    let input =
+        Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [batch.batch, batch.seq]), device);
     let positions: Vec<i64> = batch.masked_positions.iter().map(|&p| p as i64).collect();
     let positions = Tensor::<B, 1, Int>::from_data(TensorData::new(positions, [n]), device);
     let targets: Vec<i64> = batch.targets.iter().map(|&t| t as i64).collect();

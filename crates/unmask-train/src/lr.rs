@@ -42,7 +42,12 @@ mod tests {
     #[test]
     fn warmup_then_decay_to_zero() {
         for decay in [Decay::Linear, Decay::Cosine] {
-            let s = LrSchedule { peak: 1e-3, warmup: 10, total: 110, decay };
+            let s = LrSchedule {
+                peak: 1e-3,
+                warmup: 10,
+                total: 110,
+                decay,
+            };
             assert_eq!(s.at(0), 0.0);
             assert!((s.at(5) - 5e-4).abs() < 1e-12);
             assert!((s.at(10) - 1e-3).abs() < 1e-12);

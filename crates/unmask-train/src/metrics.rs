@@ -48,7 +48,9 @@ impl Window {
     }
 
     pub fn bucket_means(&self) -> [Option<f64>; BUCKETS] {
-        std::array::from_fn(|b| (self.bucket_count[b] > 0).then(|| self.bucket_nll[b] / self.bucket_count[b] as f64))
+        std::array::from_fn(|b| {
+            (self.bucket_count[b] > 0).then(|| self.bucket_nll[b] / self.bucket_count[b] as f64)
+        })
     }
 }
 

@@ -58,7 +58,9 @@ pub struct TrainSummary {
 
 /// Derives independent, reproducible seeds from the run seed.
 fn mix(seed: u64, stream: u64, index: u64) -> u64 {
-    let mut x = seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    let mut x = seed
+        ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03);
     x ^= x >> 31;
     x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x ^ (x >> 29)
@@ -85,8 +87,13 @@ impl BlockOrder {
 }
 
 fn model_config(config: &TrainConfig, tokenizer: &TextTokenizer) -> Option<MaskedLmConfig> {
-    let ModelSection::Scratch { hidden_size, num_layers, num_heads, intermediate_size, dropout } =
-        &config.model
+    let ModelSection::Scratch {
+        hidden_size,
+        num_layers,
+        num_heads,
+        intermediate_size,
+        dropout,
+    } = &config.model
     else {
         return None;
     };
@@ -123,7 +130,10 @@ pub fn train<B: AutodiffBackend>(
     std::fs::write(run_dir.join("config.toml"), config.to_toml())?;
 
     // Everything the run needs is checked before the (long) tokenizing and training.
-    let registry = options.registry.clone().unwrap_or_else(ScheduleRegistry::with_builtins);
+    let registry = options
+        .registry
+        .clone()
+        .unwrap_or_else(ScheduleRegistry::with_builtins);
     let weighting: LossWeighting = config.schedule.weighting.parse()?;
     let time = match config.schedule.time_sampling.as_str() {
         "iid" => TimeSampler::iid(config.schedule.eps)?,
@@ -133,7 +143,8 @@ pub fn train<B: AutodiffBackend>(
     let schedule_name = config.schedule.name.as_str();
     let needs_counts = schedule_name.starts_with("spindle");
     if !needs_counts {
-        registry.build(schedule_name, &ScheduleContext::default())?;
+        let schedule = registry.build(schedule_name, &ScheduleContext::default())?;
+        weighting.check(schedule.as_ref())?;
     }
 
     let corpus = load_splits(&config.data.corpus)?;
@@ -147,7 +158,10 @@ pub fn train<B: AutodiffBackend>(
             let (model, report) = load_masked_lm::<B>(&dir, device)
                 .with_context(|| format!("loading the model in {}", dir.display()))?;
             if report.fresh_head {
-                eprintln!("{}: no MLM head in the checkpoint; starting a fresh one", dir.display());
+                eprintln!(
+                    "{}: no MLM head in the checkpoint; starting a fresh one",
+                    dir.display()
+                );
             }
             tokenizer.save(run_dir.join("tokenizer"))?;
             (model, tokenizer)
@@ -215,7 +229,11 @@ pub fn train<B: AutodiffBackend>(
         optim = opt;
         step = st.step;
         if st.seed != config.run.seed {
-            bail!("the checkpoint was made with seed {}, the config says {}", st.seed, config.run.seed);
+            bail!(
+                "the checkpoint was made with seed {}, the config says {}",
+                st.seed,
+                config.run.seed
+            );
         }
         eprintln!("resuming from step {step}");
     }
@@ -237,8 +255,10 @@ pub fn train<B: AutodiffBackend>(
     } else {
         let bar = ProgressBar::new(config.run.steps as u64).with_position(step as u64);
         bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  [{elapsed_precise} < {eta_precise}]")
-                .expect("template"),
+            ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} steps  {msg}  [{elapsed_precise} < {eta_precise}]",
+            )
+            .expect("template"),
         );
         bar
     };
@@ -302,7 +322,13 @@ pub fn train<B: AutodiffBackend>(
             }
             let grads = GradientsParams::from_grads(out.loss.backward(), &model);
             accumulator.accumulate(&model, grads);
-            record_tokens(&mut window, &batch, out.nll, out.correct, loss_value / o.grad_accum as f64)?;
+            record_tokens(
+                &mut window,
+                &batch,
+                out.nll,
+                out.correct,
+                loss_value / o.grad_accum as f64,
+            )?;
             trained_tokens += (batch.batch * batch.seq) as u64;
         }
         let mut grads = accumulator.grads();
@@ -325,9 +351,15 @@ pub fn train<B: AutodiffBackend>(
             let mean = window.mean_loss();
             summary.first_loss.get_or_insert(mean);
             summary.last_loss = Some(mean);
-            progress.set_message(format!("loss {mean:.3}  acc {:.3}  {tps:.0} tok/s", window.accuracy()));
+            progress.set_message(format!(
+                "loss {mean:.3}  acc {:.3}  {tps:.0} tok/s",
+                window.accuracy()
+            ));
             if options.quiet {
-                eprintln!("step {step:>6}  loss {mean:.4}  acc {:.4}  lr {rate:.2e}  {tps:.0} tok/s", window.accuracy());
+                eprintln!(
+                    "step {step:>6}  loss {mean:.4}  acc {:.4}  lr {rate:.2e}  {tps:.0} tok/s",
+                    window.accuracy()
+                );
             }
             csv.write(&MetricsRow {
                 step,
@@ -349,7 +381,10 @@ pub fn train<B: AutodiffBackend>(
             csv.write(&validation_row(step, rate, &valid))?;
         }
         let stop_here = options.stop_after == Some(step);
-        if (config.run.checkpoint_every > 0 && step % config.run.checkpoint_every == 0) || stop_here {
+        if (config.run.checkpoint_every > 0 && step % config.run.checkpoint_every == 0)
+            || stop_here
+            || last
+        {
             state::save(
                 run_dir,
                 &model,
@@ -415,15 +450,31 @@ fn record_tokens<B: Backend>(
     correct: burn::tensor::Tensor<B, 1, burn::tensor::Int>,
     loss: f64,
 ) -> Result<()> {
-    let nll = nll.into_data().convert::<f32>().into_vec::<f32>().map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let correct = correct.into_data().convert::<i64>().into_vec::<i64>().map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let rows: Vec<usize> = batch.masked_positions.iter().map(|p| p / batch.seq).collect();
+    let nll = nll
+        .into_data()
+        .convert::<f32>()
+        .into_vec::<f32>()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let correct = correct
+        .into_data()
+        .convert::<i64>()
+        .into_vec::<i64>()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let rows: Vec<usize> = batch
+        .masked_positions
+        .iter()
+        .map(|p| p / batch.seq)
+        .collect();
     window.add_tokens(&nll, &correct, &rows, &batch.mask_rates);
     window.loss_sum += loss;
     Ok(())
 }
 
-fn scale_grads<B: AutodiffBackend>(model: &MaskedLm<B>, mut grads: GradientsParams, factor: f64) -> GradientsParams {
+fn scale_grads<B: AutodiffBackend>(
+    model: &MaskedLm<B>,
+    mut grads: GradientsParams,
+    factor: f64,
+) -> GradientsParams {
     crate::clip::scale_all(model, &mut grads, factor);
     grads
 }

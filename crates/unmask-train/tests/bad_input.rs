@@ -58,10 +58,17 @@ fn parse(text: &str) -> TrainConfig {
 
 /// `train` must fail; its full error chain.
 fn train_error(config: &TrainConfig) -> String {
-    let options = TrainOptions { quiet: true, ..Default::default() };
+    let options = TrainOptions {
+        quiet: true,
+        ..Default::default()
+    };
     match train::<B>(config, &Default::default(), &options) {
         Ok(summary) => panic!("training should fail but ran {} steps", summary.steps_done),
-        Err(err) => format!("{err:#}"),
+        Err(err) => {
+            let message = format!("{err:#}");
+            eprintln!("train error: {message}");
+            message
+        }
     }
 }
 
@@ -69,24 +76,34 @@ fn train_error(config: &TrainConfig) -> String {
 fn toml_error(text: &str) -> String {
     match TrainConfig::from_toml(text) {
         Ok(config) => panic!("the config should be rejected: {config:?}"),
-        Err(err) => err,
+        Err(err) => {
+            eprintln!("config error: {err}");
+            err
+        }
     }
 }
 
 fn assert_mentions(message: &str, parts: &[&str]) {
     for part in parts {
-        assert!(message.contains(part), "the error should mention {part:?}: {message}");
+        assert!(
+            message.contains(part),
+            "the error should mention {part:?}: {message}"
+        );
     }
 }
 
 /// `n` documents of `words` words each from a small vocabulary, one `.txt` file per document.
 fn synthetic_corpus(dir: &Path, n: usize, words: usize) -> PathBuf {
-    const VOCAB: [&str; 12] =
-        ["the", "people", "of", "union", "state", "congress", "nation", "peace", "law", "year", "and", "public"];
+    const VOCAB: [&str; 12] = [
+        "the", "people", "of", "union", "state", "congress", "nation", "peace", "law", "year",
+        "and", "public",
+    ];
     let corpus = dir.join("synthetic");
     std::fs::create_dir_all(&corpus).unwrap();
     for d in 0..n {
-        let text: Vec<&str> = (0..words).map(|w| VOCAB[(d * 7 + w * 5 + w * w) % VOCAB.len()]).collect();
+        let text: Vec<&str> = (0..words)
+            .map(|w| VOCAB[(d * 7 + w * 5 + w * w) % VOCAB.len()])
+            .collect();
         std::fs::write(corpus.join(format!("{d:03}.txt")), text.join(" ") + ".\n").unwrap();
     }
     corpus
@@ -119,7 +136,10 @@ fn corpus_too_small_for_one_validation_block_is_an_error() {
     // 20 documents of 4 words: the validation split is one document, fewer than 32 tokens.
     let corpus = synthetic_corpus(tmp.path(), 20, 4);
     let err = train_error(&parse(&tiny_toml(&corpus, &tmp.path().join("run"))));
-    assert_mentions(&err, &["validation", "fewer than one block of 32", "block_len"]);
+    assert_mentions(
+        &err,
+        &["validation", "fewer than one block of 32", "block_len"],
+    );
 }
 
 #[test]
@@ -135,24 +155,45 @@ fn corpus_without_a_validation_document_is_an_error() {
 
 fn schedule_error(name: &str, weighting: &str, time_sampling: &str) -> String {
     let tmp = tempfile::tempdir().unwrap();
-    let mut config = parse(&tiny_toml(&tmp.path().join("not-read"), &tmp.path().join("run")));
+    let mut config = parse(&tiny_toml(
+        &tmp.path().join("not-read"),
+        &tmp.path().join("run"),
+    ));
     config.schedule.name = name.into();
     config.schedule.weighting = weighting.into();
     config.schedule.time_sampling = time_sampling.into();
     let err = train_error(&config);
-    assert!(!err.contains("not-read"), "the schedule should be checked before the corpus: {err}");
+    assert!(
+        !err.contains("not-read"),
+        "the schedule should be checked before the corpus: {err}"
+    );
     err
 }
 
 #[test]
 fn unknown_schedule_lists_the_known_ones() {
     let err = schedule_error("bogus", "uniform", "iid");
-    assert_mentions(&err, &["bogus", "fixed", "levels", "linear", "loglinear", "cosine", "spindle"]);
+    assert_mentions(
+        &err,
+        &[
+            "bogus",
+            "fixed",
+            "levels",
+            "linear",
+            "loglinear",
+            "cosine",
+            "spindle",
+        ],
+    );
 }
 
 #[test]
 fn schedule_parameters_out_of_range_are_errors() {
-    for (spec, value) in [("fixed:1.5", "1.5"), ("levels:0", "0"), ("loglinear:0.9", "0.9")] {
+    for (spec, value) in [
+        ("fixed:1.5", "1.5"),
+        ("levels:0", "0"),
+        ("loglinear:0.9", "0.9"),
+    ] {
         let err = schedule_error(spec, "uniform", "iid");
         let name = spec.split(':').next().unwrap();
         assert_mentions(&err, &[name, value, "invalid"]);
@@ -167,8 +208,14 @@ fn elbo_weighting_of_a_fixed_rate_is_an_error() {
 
 #[test]
 fn unknown_weighting_and_time_sampling_are_errors() {
-    assert_mentions(&schedule_error("linear", "elbow", "iid"), &["elbow", "uniform", "elbo"]);
-    assert_mentions(&schedule_error("linear", "uniform", "stratified"), &["stratified", "iid", "antithetic"]);
+    assert_mentions(
+        &schedule_error("linear", "elbow", "iid"),
+        &["elbow", "uniform", "elbo"],
+    );
+    assert_mentions(
+        &schedule_error("linear", "uniform", "stratified"),
+        &["stratified", "iid", "antithetic"],
+    );
 }
 
 // ---- the TOML file ----
@@ -189,9 +236,17 @@ fn misspelled_keys_are_rejected_by_name() {
     let cases = [
         ("lr = 3e-3", "learning_rate = 1e-3", "learning_rate"),
         ("steps = 4", "step = 10", "step"),
-        ("hidden_size = 32", "hidden_size = 32\nhiden_size = 32", "hiden_size"),
+        (
+            "hidden_size = 32",
+            "hidden_size = 32\nhiden_size = 32",
+            "hiden_size",
+        ),
         ("block_len = 32", "block_length = 32", "block_length"),
-        ("weighting = \"uniform\"", "weigting = \"uniform\"", "weigting"),
+        (
+            "weighting = \"uniform\"",
+            "weigting = \"uniform\"",
+            "weigting",
+        ),
         ("vocab_size = 300", "vocab = 300", "vocab"),
     ];
     for (from, to, key) in cases {
@@ -242,7 +297,11 @@ fn out_of_range_values_are_rejected_by_name() {
         ("prompt_len = 4", "prompt_len = 32", "data.prompt_len"),
         ("prompt_len = 4", "prompt_len = 40", "data.prompt_len"),
         ("block_len = 32", "block_len = 4", "data.block_len"),
-        ("hidden_size = 32", "hidden_size = 30", "model.hidden_size 30"),
+        (
+            "hidden_size = 32",
+            "hidden_size = 33",
+            "model.hidden_size 33",
+        ),
         ("num_heads = 2", "num_heads = 0", "model.num_heads 0"),
         ("dropout = 0.0", "dropout = 1.5", "model.dropout"),
         ("lr = 3e-3", "lr = -1.0", "optim.lr"),
@@ -261,7 +320,10 @@ fn out_of_range_values_are_rejected_by_name() {
 #[test]
 fn train_validates_a_config_built_in_code() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut config = parse(&tiny_toml(&tmp.path().join("corpus"), &tmp.path().join("run")));
+    let mut config = parse(&tiny_toml(
+        &tmp.path().join("corpus"),
+        &tmp.path().join("run"),
+    ));
     config.optim.batch_size = 0;
     assert_mentions(&train_error(&config), &["optim.batch_size"]);
 }
@@ -273,7 +335,11 @@ fn config_file_errors_name_the_file() {
     let err = TrainConfig::from_file(&missing).unwrap_err();
     assert_mentions(&err, &["missing.toml"]);
     let typo = tmp.path().join("typo.toml");
-    std::fs::write(&typo, valid_toml().replacen("lr = 3e-3", "learning_rate = 1e-3", 1)).unwrap();
+    std::fs::write(
+        &typo,
+        valid_toml().replacen("lr = 3e-3", "learning_rate = 1e-3", 1),
+    )
+    .unwrap();
     let err = TrainConfig::from_file(&typo).unwrap_err();
     assert_mentions(&err, &["typo.toml", "`learning_rate`"]);
 }
@@ -287,7 +353,10 @@ fn every_preset_parses_validates_and_round_trips() {
         let config = TrainConfig::preset(name).unwrap_or_else(|e| panic!("preset {name}: {e}"));
         config.validate().unwrap();
         let again = TrainConfig::from_toml(&config.to_toml()).unwrap();
-        assert_eq!(again, config, "preset {name} does not survive to_toml/from_toml");
+        assert_eq!(
+            again, config,
+            "preset {name} does not survive to_toml/from_toml"
+        );
     }
 }
 
@@ -314,6 +383,16 @@ fn diverging_loss_stops_with_an_error_and_no_final_model() {
     config.optim.grad_clip = 0.0;
     let err = train_error(&config);
     assert!(err.contains("NaN") || err.contains("inf"), "{err}");
-    assert_mentions(&err, &["training loss", &run.join("checkpoint").display().to_string(), "optim.lr"]);
-    assert!(!run.join("final").exists(), "a diverged run must not write a final model");
+    assert_mentions(
+        &err,
+        &[
+            "training loss",
+            &run.join("checkpoint").display().to_string(),
+            "optim.lr",
+        ],
+    );
+    assert!(
+        !run.join("final").exists(),
+        "a diverged run must not write a final model"
+    );
 }

@@ -12,13 +12,25 @@ fn loss_falls(schedule: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let corpus = common::small_corpus(tmp.path(), 24);
     let config = common::tiny_config(&corpus, &tmp.path().join("run"), schedule, 40);
-    let options = TrainOptions { quiet: true, ..Default::default() };
+    let options = TrainOptions {
+        quiet: true,
+        ..Default::default()
+    };
     let summary = train::<B>(&config, &Default::default(), &options).expect("trains");
-    let (first, last) = (summary.validation.first().unwrap(), summary.validation.last().unwrap());
-    eprintln!("{schedule}: validation loss {:.4} at step {} -> {:.4} at step {}", first.1, first.0, last.1, last.0);
+    let (first, last) = (
+        summary.validation.first().unwrap(),
+        summary.validation.last().unwrap(),
+    );
+    eprintln!(
+        "{schedule}: validation loss {:.4} at step {} -> {:.4} at step {}",
+        first.1, first.0, last.1, last.0
+    );
     assert_eq!(first.0, 0);
     assert_eq!(last.0, 40);
-    assert!(last.1 < first.1 - 0.5, "{schedule}: validation loss did not fall: {first:?} -> {last:?}");
+    assert!(
+        last.1 < first.1 - 0.5,
+        "{schedule}: validation loss did not fall: {first:?} -> {last:?}"
+    );
     let final_dir = summary.final_dir.expect("final model");
     assert!(final_dir.join("model.safetensors").is_file());
     assert!(final_dir.join("tokenizer.json").is_file());

@@ -37,14 +37,30 @@ fn a_schedule_from_outside_the_crates_trains() {
     let corpus = common::small_corpus(tmp.path(), 20);
     let mut config = common::tiny_config(&corpus, &tmp.path().join("run"), "quadratic", 30);
     config.schedule.weighting = "elbo".into();
-    let options = TrainOptions { quiet: true, registry: Some(registry), ..Default::default() };
-    let summary = train::<B>(&config, &Default::default(), &options).expect("trains with the plugin");
-    let (first, last) = (summary.validation[0].1, summary.validation.last().unwrap().1);
+    let options = TrainOptions {
+        quiet: true,
+        registry: Some(registry),
+        ..Default::default()
+    };
+    let summary =
+        train::<B>(&config, &Default::default(), &options).expect("trains with the plugin");
+    let (first, last) = (
+        summary.validation[0].1,
+        summary.validation.last().unwrap().1,
+    );
     assert!(last < first, "validation loss {first} -> {last}");
     let resolved = std::fs::read_to_string(tmp.path().join("run/config.toml")).unwrap();
     assert!(resolved.contains("quadratic"));
 
     // Without registering it, the same config is an error naming the schedule.
-    let err = train::<B>(&config, &Default::default(), &TrainOptions { quiet: true, ..Default::default() }).unwrap_err();
+    let err = train::<B>(
+        &config,
+        &Default::default(),
+        &TrainOptions {
+            quiet: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
     assert!(format!("{err:#}").contains("quadratic"), "{err:#}");
 }

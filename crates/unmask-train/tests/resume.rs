@@ -14,17 +14,36 @@ fn resumed_run_matches_uninterrupted_run_bit_for_bit() {
     let tmp = tempfile::tempdir().unwrap();
     let corpus = common::small_corpus(tmp.path(), 20);
     let device = Default::default();
-    let quiet = TrainOptions { quiet: true, ..Default::default() };
+    let quiet = TrainOptions {
+        quiet: true,
+        ..Default::default()
+    };
 
     let straight = common::tiny_config(&corpus, &tmp.path().join("straight"), "linear", 20);
     train::<B>(&straight, &device, &quiet).unwrap();
 
     let killed = common::tiny_config(&corpus, &tmp.path().join("killed"), "linear", 20);
-    let stopped = train::<B>(&killed, &device, &TrainOptions { stop_after: Some(10), ..quiet.clone() }).unwrap();
+    let stopped = train::<B>(
+        &killed,
+        &device,
+        &TrainOptions {
+            stop_after: Some(10),
+            ..quiet.clone()
+        },
+    )
+    .unwrap();
     assert_eq!(stopped.steps_done, 10);
     assert!(stopped.final_dir.is_none());
     assert!(tmp.path().join("killed/checkpoint/state.json").is_file());
-    let resumed = train::<B>(&killed, &device, &TrainOptions { resume: true, ..quiet.clone() }).unwrap();
+    let resumed = train::<B>(
+        &killed,
+        &device,
+        &TrainOptions {
+            resume: true,
+            ..quiet.clone()
+        },
+    )
+    .unwrap();
     assert_eq!(resumed.steps_done, 20);
 
     let a = std::fs::read(tmp.path().join("straight/final/model.safetensors")).unwrap();
@@ -44,7 +63,15 @@ fn resume_without_a_checkpoint_is_a_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let corpus = common::small_corpus(tmp.path(), 3);
     let config = common::tiny_config(&corpus, &tmp.path().join("none"), "linear", 4);
-    let err = train::<B>(&config, &Default::default(), &TrainOptions { resume: true, quiet: true, ..Default::default() })
-        .unwrap_err();
+    let err = train::<B>(
+        &config,
+        &Default::default(),
+        &TrainOptions {
+            resume: true,
+            quiet: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
     assert!(format!("{err:#}").contains("no checkpoint"), "{err:#}");
 }
