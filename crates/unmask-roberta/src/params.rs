@@ -106,11 +106,13 @@ fn linear<B: Backend, S: ParamSource<B>>(
     d_in: usize,
     d_out: usize,
 ) -> Result<Linear<B>, ModelError> {
-    // transformers stores dense weights [out, in]; burn's Linear keeps [in, out].
+    // transformers stores dense weights [out, in]; burn's Linear keeps [in, out]. The
+    // transpose is materialised: a strided weight view slows every matmul down.
     let weight = src
         .tensor2(&format!("{name}.weight"), [d_out, d_in])?
-        .transpose()
-        .detach();
+        .transpose();
+    let device = weight.device();
+    let weight = Tensor::from_data(weight.into_data(), &device);
     let bias = src.tensor1(&format!("{name}.bias"), d_out, ParamRole::Bias)?;
     Ok(Linear {
         weight: Param::from_tensor(weight),
