@@ -408,7 +408,7 @@ pub fn train<B: AutodiffBackend>(
     summary.steps_done = step;
     summary.elapsed = started.elapsed();
     summary.tokens_per_s = trained_tokens as f64 / summary.elapsed.as_secs_f64().max(1e-9);
-    let final_dir = run_dir.join("final");
+    let final_dir = final_model_dir(run_dir);
     save_masked_lm(&model.valid(), &final_dir)?;
     tokenizer.save(&final_dir)?;
     summary.final_dir = Some(final_dir);
