@@ -1,6 +1,8 @@
 //! The masked LM's forward pass at roberta-base shapes (random weights), batch 1 x 256.
 
 use burn::backend::Flex;
+use burn::nn::transformer::{TransformerEncoderConfig, TransformerEncoderInput};
+use burn::tensor::{Distribution, Tensor};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 type B = Flex;
@@ -21,6 +23,19 @@ fn forward(c: &mut Criterion) {
         b.iter(|| {
             let input = benches::ids_tensor::<B>(&ids, 1, &device);
             model.encode(input, None, None).into_data()
+        })
+    });
+    // Reference point: burn-nn's own encoder at the same shapes (no embeddings, no head).
+    let reference = TransformerEncoderConfig::new(768, 3072, 12, 12)
+        .with_dropout(0.0)
+        .init::<B>(&device);
+    let hidden: Tensor<B, 3> =
+        Tensor::random([1, 256, 768], Distribution::Normal(0.0, 1.0), &device);
+    group.bench_function("burn-nn TransformerEncoder (reference)", |b| {
+        b.iter(|| {
+            reference
+                .forward(TransformerEncoderInput::new(hidden.clone()))
+                .into_data()
         })
     });
     group.finish();

@@ -7,7 +7,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::{SeedableRng, rngs::StdRng};
 use unmask_roberta::MaskedLm;
 use unmask_schedule::{Linear, LossWeighting, TimeSampler};
-use unmask_train::loss::masked_loss;
+use unmask_train::loss::target_loss;
 use unmask_train::{DiffusionBatcher, Maskable};
 
 type B = Autodiff<Flex>;
@@ -40,7 +40,7 @@ fn train_step(c: &mut Criterion) {
     group.bench_function("forward + backward + AdamW", |b| {
         b.iter(|| {
             let masked = batcher.mask(&rows, &mut rng).unwrap();
-            let out = masked_loss(&model, &masked, &device);
+            let out = target_loss(&model, &masked, &device);
             let loss = out.loss.clone().into_data();
             let grads = GradientsParams::from_grads(out.loss.backward(), &model);
             model = optim.step(1e-4, model.clone(), grads);

@@ -1,12 +1,10 @@
 //! Model and dataset resolution against a stand-in Hub on 127.0.0.1 (no real network needed).
 
-mod stand_in;
-
 use std::path::{Path, PathBuf};
 
-use stand_in::{FakeRepo, Kind, StandInHub, closed_endpoint};
+use unmask_hub::stand_in::{FakeRepo, StandInHub, closed_endpoint};
 use unmask_hub::{
-    HubOptions, HubUnreachable, ModelSource, SourceError, TokenizerFiles, WeightsFile,
+    HubOptions, HubRepoKind, HubUnreachable, ModelSource, SourceError, TokenizerFiles, WeightsFile,
     resolve_dataset, resolve_model,
 };
 
@@ -31,7 +29,7 @@ fn options(endpoint: &str, cache: &Path) -> HubOptions {
 
 fn tiny_model(id: &str) -> FakeRepo {
     FakeRepo::new(
-        Kind::Model,
+        HubRepoKind::Model,
         id,
         "main",
         COMMIT,
@@ -64,7 +62,7 @@ fn unavailable_cause(error: &SourceError) -> &HubUnreachable {
 #[test]
 fn hub_model_is_downloaded_once_then_read_from_the_cache_without_network() {
     let cache = tempfile::tempdir().unwrap();
-    let hub = StandInHub::start(vec![tiny_model("acme/tiny")]);
+    let hub = StandInHub::start(vec![tiny_model("acme/tiny")]).unwrap();
     let options = options(&hub.endpoint(), cache.path());
     let source = hub_source("acme/tiny");
 
@@ -123,7 +121,7 @@ fn hub_model_is_downloaded_once_then_read_from_the_cache_without_network() {
 fn hub_model_falls_back_to_pytorch_bin_and_vocab_merges() {
     let cache = tempfile::tempdir().unwrap();
     let repo = FakeRepo::new(
-        Kind::Model,
+        HubRepoKind::Model,
         "acme/old",
         "main",
         COMMIT,
@@ -134,7 +132,7 @@ fn hub_model_falls_back_to_pytorch_bin_and_vocab_merges() {
             ("merges.txt", b"#version: 0.2\na b\n"),
         ],
     );
-    let hub = StandInHub::start(vec![repo]);
+    let hub = StandInHub::start(vec![repo]).unwrap();
     let files = resolve_model(
         &hub_source("acme/old"),
         &options(&hub.endpoint(), cache.path()),
@@ -165,7 +163,7 @@ fn hub_model_revision_is_fetched_and_cached_under_its_own_ref() {
     v1.revision = "v1".to_string();
     v1.commit = COMMIT_V1.to_string();
     v1.files[0].1 = br#"{"model_type":"bert"}"#.to_vec();
-    let hub = StandInHub::start(vec![tiny_model("acme/tiny"), v1]);
+    let hub = StandInHub::start(vec![tiny_model("acme/tiny"), v1]).unwrap();
     let options = options(&hub.endpoint(), cache.path());
 
     let files = resolve_model(&hub_source("acme/tiny@v1"), &options).unwrap();
@@ -187,7 +185,7 @@ fn hub_model_revision_is_fetched_and_cached_under_its_own_ref() {
 #[test]
 fn unreachable_hub_with_an_empty_cache_explains_how_to_proceed() {
     let cache = tempfile::tempdir().unwrap();
-    let options = options(&closed_endpoint(), cache.path());
+    let options = options(&closed_endpoint().unwrap(), cache.path());
     let error = resolve_model(&hub_source("acme/tiny"), &options).unwrap_err();
     assert!(
         matches!(unavailable_cause(&error), HubUnreachable::Network(_)),
@@ -218,7 +216,7 @@ fn unreachable_hub_with_an_empty_cache_explains_how_to_proceed() {
 #[test]
 fn offline_mode_with_an_empty_cache_fails_without_contacting_the_hub() {
     let cache = tempfile::tempdir().unwrap();
-    let hub = StandInHub::start(vec![tiny_model("acme/tiny")]);
+    let hub = StandInHub::start(vec![tiny_model("acme/tiny")]).unwrap();
     let mut options = options(&hub.endpoint(), cache.path());
     options.offline = true;
     let error = resolve_model(&hub_source("acme/tiny"), &options).unwrap_err();
@@ -236,7 +234,7 @@ fn offline_mode_with_an_empty_cache_fails_without_contacting_the_hub() {
 #[test]
 fn offline_mode_uses_a_filled_cache() {
     let cache = tempfile::tempdir().unwrap();
-    let hub = StandInHub::start(vec![tiny_model("acme/tiny")]);
+    let hub = StandInHub::start(vec![tiny_model("acme/tiny")]).unwrap();
     let mut options = options(&hub.endpoint(), cache.path());
     let online = resolve_model(&hub_source("acme/tiny"), &options).unwrap();
     let requests = hub.requests().len();
@@ -251,13 +249,13 @@ fn offline_mode_uses_a_filled_cache() {
 #[test]
 fn cached_required_files_suffice_when_the_hub_is_unreachable() {
     let cache = tempfile::tempdir().unwrap();
-    let hub = StandInHub::start(vec![tiny_model("acme/tiny")]);
+    let hub = StandInHub::start(vec![tiny_model("acme/tiny")]).unwrap();
     let options_online = options(&hub.endpoint(), cache.path());
     let online = resolve_model(&hub_source("acme/tiny"), &options_online).unwrap();
     hub.stop();
     // Forget that special_tokens_map.json was missing: the next run would like to ask again.
     std::fs::remove_dir_all(cache.path().join("models--acme--tiny/.no_exist")).unwrap();
-    let offline_net = options(&closed_endpoint(), cache.path());
+    let offline_net = options(&closed_endpoint().unwrap(), cache.path());
     assert_eq!(
         resolve_model(&hub_source("acme/tiny"), &offline_net).unwrap(),
         online
@@ -268,13 +266,13 @@ fn cached_required_files_suffice_when_the_hub_is_unreachable() {
 fn hub_repo_without_weights_names_the_missing_file() {
     let cache = tempfile::tempdir().unwrap();
     let repo = FakeRepo::new(
-        Kind::Model,
+        HubRepoKind::Model,
         "acme/noweights",
         "main",
         COMMIT,
         &[("config.json", CONFIG), ("tokenizer.json", TOKENIZER)],
     );
-    let hub = StandInHub::start(vec![repo]);
+    let hub = StandInHub::start(vec![repo]).unwrap();
     let error = resolve_model(
         &hub_source("acme/noweights"),
         &options(&hub.endpoint(), cache.path()),
@@ -297,7 +295,7 @@ fn gated_repo_asks_for_a_token() {
     let cache = tempfile::tempdir().unwrap();
     let mut repo = tiny_model("acme/gated");
     repo.gated = true;
-    let hub = StandInHub::start(vec![repo]);
+    let hub = StandInHub::start(vec![repo]).unwrap();
     let error = resolve_model(
         &hub_source("acme/gated"),
         &options(&hub.endpoint(), cache.path()),
@@ -360,7 +358,7 @@ fn local_directory_missing_weights_names_the_file() {
 
 fn parquet_dataset(files: &[(&str, &[u8])]) -> FakeRepo {
     FakeRepo::new(
-        Kind::Dataset,
+        HubRepoKind::Dataset,
         "acme/corpus",
         "refs/convert/parquet",
         PARQUET_COMMIT,
@@ -382,7 +380,7 @@ fn corpus_files() -> Vec<(&'static str, &'static [u8])> {
 #[test]
 fn dataset_shards_are_listed_downloaded_and_then_served_from_the_cache() {
     let cache = tempfile::tempdir().unwrap();
-    let hub = StandInHub::start(vec![parquet_dataset(&corpus_files())]);
+    let hub = StandInHub::start(vec![parquet_dataset(&corpus_files())]).unwrap();
     let options = options(&hub.endpoint(), cache.path());
 
     let shards = resolve_dataset("acme/corpus", Some("raw"), "train", &options).unwrap();
@@ -437,7 +435,7 @@ fn dataset_shards_are_listed_downloaded_and_then_served_from_the_cache() {
 #[test]
 fn an_interrupted_dataset_download_is_not_mistaken_for_a_complete_one() {
     let cache = tempfile::tempdir().unwrap();
-    let hub = StandInHub::start(vec![parquet_dataset(&corpus_files())]);
+    let hub = StandInHub::start(vec![parquet_dataset(&corpus_files())]).unwrap();
     let options = options(&hub.endpoint(), cache.path());
     let shards = resolve_dataset("acme/corpus", Some("raw"), "train", &options).unwrap();
     // Shards are fetched last-first, so an interrupted run lacks 0000.parquet.
@@ -466,7 +464,7 @@ fn dataset_without_a_listing_api_is_probed_shard_by_shard() {
         ("default/test/0000.parquet", b"PAR1 t0"),
         ("default/test/0001.parquet", b"PAR1 t1"),
     ]);
-    let hub = StandInHub::start_without_listing(vec![repo]);
+    let hub = StandInHub::start_without_listing(vec![repo]).unwrap();
     let options = options(&hub.endpoint(), cache.path());
     let shards = resolve_dataset("acme/corpus", None, "test", &options).unwrap();
     assert_eq!(shards.len(), 2);
@@ -488,7 +486,7 @@ fn dataset_without_a_listing_api_is_probed_shard_by_shard() {
 #[test]
 fn dataset_config_and_split_mistakes_list_what_exists() {
     let cache = tempfile::tempdir().unwrap();
-    let hub = StandInHub::start(vec![parquet_dataset(&corpus_files())]);
+    let hub = StandInHub::start(vec![parquet_dataset(&corpus_files())]).unwrap();
     let options = options(&hub.endpoint(), cache.path());
 
     let error = resolve_dataset("acme/corpus", Some("raw"), "tset", &options).unwrap_err();
@@ -522,7 +520,7 @@ fn dataset_without_hub_access_explains_how_to_proceed() {
         "acme/corpus",
         Some("raw"),
         "train",
-        &options(&closed_endpoint(), cache.path()),
+        &options(&closed_endpoint().unwrap(), cache.path()),
     )
     .unwrap_err();
     assert!(
@@ -542,7 +540,7 @@ fn dataset_without_hub_access_explains_how_to_proceed() {
         );
     }
 
-    let mut offline = options(&closed_endpoint(), cache.path());
+    let mut offline = options(&closed_endpoint().unwrap(), cache.path());
     offline.offline = true;
     let error = resolve_dataset("acme/corpus", Some("raw"), "train", &offline).unwrap_err();
     assert_eq!(unavailable_cause(&error), &HubUnreachable::Offline);
@@ -551,7 +549,7 @@ fn dataset_without_hub_access_explains_how_to_proceed() {
 #[test]
 fn only_the_files_missing_from_the_cache_are_downloaded() {
     let cache = tempfile::tempdir().unwrap();
-    let hub = StandInHub::start(vec![tiny_model("acme/tiny")]);
+    let hub = StandInHub::start(vec![tiny_model("acme/tiny")]).unwrap();
     let options = options(&hub.endpoint(), cache.path());
     let files = resolve_model(&hub_source("acme/tiny"), &options).unwrap();
     std::fs::remove_file(files.weights.path()).unwrap();

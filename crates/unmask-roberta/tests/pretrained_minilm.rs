@@ -13,11 +13,7 @@ use unmask_text::TextTokenizer;
 type B = Flex;
 
 fn model_dir() -> PathBuf {
-    let root = std::env::var_os("UNMASK_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/unmask")
-        });
+    let root = unmask_text::unmask_cache_dir().unwrap_or_else(|error| panic!("{error}"));
     let dir = root.join("minilm/all-MiniLM-L6-v2");
     assert!(
         dir.join("model.safetensors").is_file(),

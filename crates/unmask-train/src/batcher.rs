@@ -17,16 +17,19 @@ impl Maskable {
     }
 }
 
-/// A batch of blocks after the forward (noising) process.
+/// A batch of blocks with the positions the loss is taken at: the masked positions after
+/// the forward (noising) process, or, for a causal model, every position whose next token
+/// is the target.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DiffusionBatch {
+pub struct TrainBatch {
     pub batch: usize,
     pub seq: usize,
     /// `[batch * seq]` ids with masked positions set to the mask id.
     pub input_ids: Vec<u32>,
-    /// Flat indices (`row * seq + col`) of the masked positions.
+    /// Flat indices (`row * seq + col`) of the positions the loss is taken at.
     pub masked_positions: Vec<usize>,
-    /// The original token at each masked position.
+    /// The token to predict at each of `masked_positions` (the original token, or the
+    /// next one for a causal model).
     pub targets: Vec<u32>,
     /// Loss weight of each masked token.
     pub weights: Vec<f32>,
@@ -74,11 +77,11 @@ impl DiffusionBatcher {
         &self,
         blocks: &[&[u32]],
         rng: &mut R,
-    ) -> Result<DiffusionBatch, ScheduleError> {
+    ) -> Result<TrainBatch, ScheduleError> {
         let batch = blocks.len();
         let seq = blocks.first().map_or(0, |b| b.len());
         let times = self.time.sample(batch, rng);
-        let mut out = DiffusionBatch {
+        let mut out = TrainBatch {
             batch,
             seq,
             input_ids: Vec::with_capacity(batch * seq),

@@ -30,6 +30,10 @@ pub enum ModelSection {
         source: String,
     },
     Scratch {
+        /// `roberta` (a masked LM, trained as a diffusion model) or `gpt2` (a causal LM,
+        /// trained on next-token prediction: the autoregressive baseline).
+        #[serde(default)]
+        architecture: Architecture,
         hidden_size: usize,
         num_layers: usize,
         num_heads: usize,
@@ -37,6 +41,14 @@ pub enum ModelSection {
         #[serde(default = "default_dropout")]
         dropout: f64,
     },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Architecture {
+    #[default]
+    Roberta,
+    Gpt2,
 }
 
 /// Where the tokenizer comes from when training from scratch.

@@ -8,9 +8,13 @@ pub mod data;
 pub mod loss;
 pub mod lr;
 pub mod metrics;
+pub mod objective;
 pub mod state;
+pub mod token_predictor;
 pub mod trainer;
 
-pub use batcher::{DiffusionBatch, DiffusionBatcher, Maskable};
-pub use config::TrainConfig;
+pub use batcher::{DiffusionBatcher, Maskable, TrainBatch};
+pub use config::{Architecture, TrainConfig};
+pub use objective::Objective;
+pub use token_predictor::TokenPredictor;
 pub use trainer::{TrainOptions, TrainSummary, train};

@@ -1,26 +1,26 @@
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
-use unmask_roberta::MaskedLm;
 
-use crate::batcher::DiffusionBatch;
+use crate::batcher::TrainBatch;
+use crate::token_predictor::TokenPredictor;
 
-/// The masked diffusion loss of one batch, with what the metrics need.
-pub struct MaskedLoss<B: Backend> {
+/// The loss of one batch, with what the metrics need.
+pub struct TargetLoss<B: Backend> {
     /// `sum(weight * nll) / normalizer`, a scalar.
     pub loss: Tensor<B, 1>,
-    /// Per masked token negative log-likelihood `[n_masked]`.
+    /// Per target token negative log-likelihood `[n_targets]`.
     pub nll: Tensor<B, 1>,
-    /// Per masked token: 1 where the argmax equals the target `[n_masked]`.
+    /// Per target token: 1 where the argmax equals the target `[n_targets]`.
     pub correct: Tensor<B, 1, Int>,
 }
 
-/// Cross-entropy of the original tokens at the masked positions only. The vocabulary
-/// projection runs only at those positions.
-pub fn masked_loss<B: Backend>(
-    model: &MaskedLm<B>,
-    batch: &DiffusionBatch,
+/// Cross-entropy of the targets at the batch's loss positions only (the masked positions
+/// of a diffusion batch). The vocabulary projection runs only at those positions.
+pub fn target_loss<B: Backend, M: TokenPredictor<B>>(
+    model: &M,
+    batch: &TrainBatch,
     device: &B::Device,
-) -> MaskedLoss<B> {
+) -> TargetLoss<B> {
     let n = batch.masked_positions.len();
     let ids: Vec<i64> = batch.input_ids.iter().map(|&t| t as i64).collect();
     let input =
@@ -31,8 +31,7 @@ pub fn masked_loss<B: Backend>(
     let targets = Tensor::<B, 1, Int>::from_data(TensorData::new(targets, [n]), device);
     let weights = Tensor::<B, 1>::from_data(TensorData::new(batch.weights.clone(), [n]), device);
 
-    let hidden = model.encode(input, None, None);
-    let logits = model.logits_at(hidden, positions);
+    let logits = model.logits_at_positions(input, positions);
     let correct = logits
         .clone()
         .argmax(1)
@@ -44,5 +43,5 @@ pub fn masked_loss<B: Backend>(
         .reshape([n])
         .neg();
     let loss = (nll.clone() * weights).sum() / batch.normalizer as f64;
-    MaskedLoss { loss, nll, correct }
+    TargetLoss { loss, nll, correct }
 }

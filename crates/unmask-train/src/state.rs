@@ -4,12 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use burn::module::Module;
+use burn::module::AutodiffModule;
 use burn::optim::Optimizer;
 use burn::record::{BinFileRecorder, FullPrecisionSettings, Recorder};
 use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize};
-use unmask_roberta::MaskedLm;
 
 /// Where the loop stands; everything else that is random is derived from `seed` and the
 /// step, so these numbers and the two records are the whole state.
@@ -33,9 +32,9 @@ pub fn checkpoint_dir(run_dir: &Path) -> PathBuf {
 }
 
 /// Writes `run_dir/checkpoint` atomically: a half-written checkpoint never replaces a good one.
-pub fn save<B: AutodiffBackend, O: Optimizer<MaskedLm<B>, B>>(
+pub fn save<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
     run_dir: &Path,
-    model: &MaskedLm<B>,
+    model: &M,
     optim: &O,
     state: &LoopState,
 ) -> Result<()> {
@@ -61,12 +60,12 @@ pub fn save<B: AutodiffBackend, O: Optimizer<MaskedLm<B>, B>>(
 }
 
 /// Loads `run_dir/checkpoint` into `model` and `optim`; `None` when there is none.
-pub fn load<B: AutodiffBackend, O: Optimizer<MaskedLm<B>, B>>(
+pub fn load<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
     run_dir: &Path,
-    model: MaskedLm<B>,
+    model: M,
     optim: O,
     device: &B::Device,
-) -> Result<Option<(MaskedLm<B>, O, LoopState)>> {
+) -> Result<Option<(M, O, LoopState)>> {
     let dir = checkpoint_dir(run_dir);
     let state_file = dir.join("state.json");
     if !state_file.is_file() {

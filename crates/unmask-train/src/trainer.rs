@@ -5,25 +5,28 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use burn::module::{AutodiffModule, Module};
+use burn::module::AutodiffModule;
 use burn::optim::{AdamWConfig, GradientsAccumulator, GradientsParams, Optimizer};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use unmask_gpt2::{Gpt2Config, Gpt2LmHead, save_gpt2};
 use unmask_roberta::{MaskedLm, MaskedLmConfig, load_masked_lm, save_masked_lm};
 use unmask_schedule::{LossWeighting, ScheduleContext, ScheduleRegistry, TimeSampler};
 use unmask_text::{PackedBlocks, TextTokenizer};
 
-use crate::batcher::{DiffusionBatch, DiffusionBatcher, Maskable};
+use crate::batcher::{DiffusionBatcher, Maskable, TrainBatch};
 use crate::clip::clip_global_norm;
-use crate::config::{ModelSection, TrainConfig};
-use crate::data::{load_splits, pack, scratch_tokenizer};
-use crate::loss::masked_loss;
+use crate::config::{Architecture, ModelSection, TrainConfig};
+use crate::data::{TrainData, load_splits, pack, scratch_tokenizer};
+use crate::loss::target_loss;
 use crate::lr::LrSchedule;
 use crate::metrics::{MetricsCsv, MetricsRow, Window};
+use crate::objective::Objective;
 use crate::state::{self, LoopState};
+use crate::token_predictor::TokenPredictor;
 
 /// How to run, beyond the config file.
 #[derive(Debug, Clone, Default)]
@@ -88,6 +91,7 @@ impl BlockOrder {
 
 fn model_config(config: &TrainConfig, tokenizer: &TextTokenizer) -> Option<MaskedLmConfig> {
     let ModelSection::Scratch {
+        architecture: _,
         hidden_size,
         num_layers,
         num_heads,
@@ -114,6 +118,34 @@ fn model_config(config: &TrainConfig, tokenizer: &TextTokenizer) -> Option<Maske
     Some(m)
 }
 
+/// A GPT-2 of the config's sizes, for the tokenizer's vocabulary and the block length.
+fn gpt2_config(config: &TrainConfig, tokenizer: &TextTokenizer) -> Gpt2Config {
+    let ModelSection::Scratch {
+        hidden_size,
+        num_layers,
+        num_heads,
+        intermediate_size,
+        dropout,
+        ..
+    } = &config.model
+    else {
+        unreachable!("gpt2 is only trained from scratch");
+    };
+    let special = tokenizer.special();
+    let mut c = Gpt2Config::small(tokenizer.vocab_size());
+    c.n_positions = config.data.block_len;
+    c.n_embd = *hidden_size;
+    c.n_layer = *num_layers;
+    c.n_head = *num_heads;
+    c.n_inner = Some(*intermediate_size);
+    c.resid_pdrop = *dropout;
+    c.embd_pdrop = *dropout;
+    c.attn_pdrop = *dropout;
+    c.bos_token_id = Some(special.bos);
+    c.eos_token_id = Some(special.eos);
+    c
+}
+
 /// Trains as `config` says; see [`TrainOptions`].
 pub fn train<B: AutodiffBackend>(
     config: &TrainConfig,
@@ -129,6 +161,13 @@ pub fn train<B: AutodiffBackend>(
     std::fs::create_dir_all(run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
     std::fs::write(run_dir.join("config.toml"), config.to_toml())?;
 
+    let causal = matches!(
+        config.model,
+        ModelSection::Scratch {
+            architecture: Architecture::Gpt2,
+            ..
+        }
+    );
     // Everything the run needs is checked before the (long) tokenizing and training.
     let registry = options
         .registry
@@ -142,19 +181,67 @@ pub fn train<B: AutodiffBackend>(
     };
     let schedule_name = config.schedule.name.as_str();
     let needs_counts = schedule_name.starts_with("spindle");
-    if !needs_counts {
+    if !needs_counts && !causal {
         let schedule = registry.build(schedule_name, &ScheduleContext::default())?;
         weighting.check(schedule.as_ref())?;
     }
 
     let corpus = load_splits(&config.data.corpus)?;
-    let (mut model, tokenizer): (MaskedLm<B>, TextTokenizer) = match &config.model {
+    let tokenizer = match &config.model {
         ModelSection::Pretrained { source } => {
             let dir = options
                 .model_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(source));
-            let tokenizer = TextTokenizer::from_dir(&dir)?;
+            TextTokenizer::from_dir(&dir)?
+        }
+        ModelSection::Scratch { .. } => scratch_tokenizer(
+            &config.tokenizer.source,
+            config.tokenizer.vocab_size,
+            &corpus.train,
+            run_dir,
+        )?,
+    };
+    let special = tokenizer.special().clone();
+    let build_data = |vocab: usize, positions: usize| -> Result<TrainData> {
+        if vocab < tokenizer.vocab_size() {
+            bail!(
+                "the tokenizer has {} tokens but the model only {vocab}",
+                tokenizer.vocab_size(),
+            );
+        }
+        if config.data.block_len > positions {
+            bail!(
+                "data.block_len {} exceeds the model's {positions} positions",
+                config.data.block_len,
+            );
+        }
+        pack(&corpus, &tokenizer, config.data.block_len)
+    };
+
+    if causal {
+        let gpt2_config = gpt2_config(config, &tokenizer);
+        gpt2_config.validate()?;
+        let data = build_data(gpt2_config.vocab_size, gpt2_config.n_positions)?;
+        B::seed(device, mix(config.run.seed, 0, 0));
+        let model = gpt2_config.init::<B>(device)?;
+        let objective = Objective::NextToken {
+            pad_id: special.pad,
+        };
+        let save = |model: &Gpt2LmHead<B::InnerBackend>, dir: &Path| -> Result<()> {
+            save_gpt2(model, model.config(), dir)?;
+            tokenizer.save(dir)?;
+            Ok(())
+        };
+        return run_loop(model, &objective, &data, config, options, device, &save);
+    }
+
+    let model: MaskedLm<B> = match &config.model {
+        ModelSection::Pretrained { source } => {
+            let dir = options
+                .model_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(source));
             let (model, report) = load_masked_lm::<B>(&dir, device)
                 .with_context(|| format!("loading the model in {}", dir.display()))?;
             if report.fresh_head {
@@ -164,37 +251,16 @@ pub fn train<B: AutodiffBackend>(
                 );
             }
             tokenizer.save(run_dir.join("tokenizer"))?;
-            (model, tokenizer)
+            model
         }
         ModelSection::Scratch { .. } => {
-            let tokenizer = scratch_tokenizer(
-                &config.tokenizer.source,
-                config.tokenizer.vocab_size,
-                &corpus.train,
-                run_dir,
-            )?;
             let model_config = model_config(config, &tokenizer).expect("scratch");
             model_config.validate()?;
             B::seed(device, mix(config.run.seed, 0, 0));
-            (model_config.init::<B>(device), tokenizer)
+            model_config.init::<B>(device)
         }
     };
-    let special = tokenizer.special().clone();
-    if model.config().vocab_size < tokenizer.vocab_size() {
-        bail!(
-            "the tokenizer has {} tokens but the model only {}",
-            tokenizer.vocab_size(),
-            model.config().vocab_size
-        );
-    }
-    if config.data.block_len > model.config().max_sequence_len() {
-        bail!(
-            "data.block_len {} exceeds the model's {} positions",
-            config.data.block_len,
-            model.config().max_sequence_len()
-        );
-    }
-    let data = pack(&corpus, &tokenizer, config.data.block_len)?;
+    let data = build_data(model.config().vocab_size, model.config().max_sequence_len())?;
     let context = if needs_counts {
         ScheduleContext::with_token_counts(data.train.token_counts(tokenizer.vocab_size()))
     } else {
@@ -203,7 +269,7 @@ pub fn train<B: AutodiffBackend>(
     let schedule = registry.build(schedule_name, &context)?;
     let mut protected = vec![special.bos, special.eos, special.pad, special.mask];
     protected.extend(special.unk);
-    let batcher = DiffusionBatcher::new(
+    let objective = Objective::Diffusion(DiffusionBatcher::new(
         schedule,
         weighting,
         time,
@@ -212,15 +278,39 @@ pub fn train<B: AutodiffBackend>(
             protected_ids: protected,
             prompt_len: config.data.prompt_len,
         },
-    )?;
+    )?);
+    let save = |model: &MaskedLm<B::InnerBackend>, dir: &Path| -> Result<()> {
+        save_masked_lm(model, dir)?;
+        tokenizer.save(dir)?;
+        Ok(())
+    };
+    run_loop(model, &objective, &data, config, options, device, &save)
+}
 
+/// The loop shared by every model family: batches from `objective`, AdamW, clipping,
+/// accumulation, validation, metrics and checkpoints; `save_final` writes the finished model.
+fn run_loop<B, M>(
+    mut model: M,
+    objective: &Objective,
+    data: &TrainData,
+    config: &TrainConfig,
+    options: &TrainOptions,
+    device: &B::Device,
+    save_final: &dyn Fn(&M::InnerModule, &Path) -> Result<()>,
+) -> Result<TrainSummary>
+where
+    B: AutodiffBackend,
+    M: AutodiffModule<B> + TokenPredictor<B>,
+    M::InnerModule: TokenPredictor<B::InnerBackend>,
+{
+    let run_dir = &config.run.out_dir;
     let o = &config.optim;
     let mut optim = AdamWConfig::new()
         .with_beta_1(o.beta1 as f32)
         .with_beta_2(o.beta2 as f32)
         .with_epsilon(o.adam_eps as f32)
         .with_weight_decay(o.weight_decay as f32)
-        .init::<B, MaskedLm<B>>();
+        .init::<B, M>();
     let mut step = 0;
     if options.resume {
         let (m, opt, st) = state::load(run_dir, model, optim, device)?
@@ -263,13 +353,12 @@ pub fn train<B: AutodiffBackend>(
         bar
     };
     eprintln!(
-        "training {} parameters on {} train / {} validation blocks of {} tokens; schedule {}, {} weighting",
+        "training {} parameters on {} train / {} validation blocks of {} tokens; {}",
         parameters,
         data.train.n_blocks(),
         data.validation.n_blocks(),
         config.data.block_len,
-        batcher.schedule.name(),
-        batcher.weighting.name(),
+        objective.describe(),
     );
 
     let mut summary = TrainSummary {
@@ -291,13 +380,13 @@ pub fn train<B: AutodiffBackend>(
     let micro = o.batch_size;
 
     if config.run.eval_every > 0 && step == 0 {
-        let valid = validate(&model.valid(), &batcher, &data.validation, config, device)?;
+        let valid = validate(&model.valid(), objective, &data.validation, config, device)?;
         report_validation(&progress, options.quiet, 0, &valid);
         summary.validation.push((0, valid.mean_loss()));
         csv.write(&validation_row(0, lr.at(0), &valid))?;
     }
     while step < config.run.steps {
-        let mut accumulator = GradientsAccumulator::<MaskedLm<B>>::new();
+        let mut accumulator = GradientsAccumulator::<M>::new();
         for k in 0..o.grad_accum {
             let m = step * o.grad_accum + k;
             let rows: Vec<&[u32]> = (0..micro)
@@ -307,9 +396,9 @@ pub fn train<B: AutodiffBackend>(
                 })
                 .collect();
             let mut rng = StdRng::seed_from_u64(mix(config.run.seed, 2, m as u64));
-            let batch = batcher.mask(&rows, &mut rng)?;
+            let batch = objective.batch(&rows, &mut rng)?;
             B::seed(device, mix(config.run.seed, 3, m as u64));
-            let out = masked_loss(&model, &batch, device);
+            let out = target_loss(&model, &batch, device);
             let loss_value: f64 = out.loss.clone().into_scalar().elem();
             if !loss_value.is_finite() {
                 progress.abandon();
@@ -333,7 +422,7 @@ pub fn train<B: AutodiffBackend>(
         }
         let mut grads = accumulator.grads();
         if o.grad_accum > 1 {
-            grads = scale_grads(&model, grads, 1.0 / o.grad_accum as f64);
+            crate::clip::scale_all(&model, &mut grads, 1.0 / o.grad_accum as f64);
         }
         if o.grad_clip > 0.0 {
             grad_norm = clip_global_norm(&model, &mut grads, o.grad_clip);
@@ -375,7 +464,7 @@ pub fn train<B: AutodiffBackend>(
             window_start = Instant::now();
         }
         if (config.run.eval_every > 0 && step % config.run.eval_every == 0) || last {
-            let valid = validate(&model.valid(), &batcher, &data.validation, config, device)?;
+            let valid = validate(&model.valid(), objective, &data.validation, config, device)?;
             report_validation(&progress, options.quiet, step, &valid);
             summary.validation.push((step, valid.mean_loss()));
             csv.write(&validation_row(step, rate, &valid))?;
@@ -409,8 +498,7 @@ pub fn train<B: AutodiffBackend>(
     summary.elapsed = started.elapsed();
     summary.tokens_per_s = trained_tokens as f64 / summary.elapsed.as_secs_f64().max(1e-9);
     let final_dir = final_model_dir(run_dir);
-    save_masked_lm(&model.valid(), &final_dir)?;
-    tokenizer.save(&final_dir)?;
+    save_final(&model.valid(), &final_dir)?;
     summary.final_dir = Some(final_dir);
     Ok(summary)
 }
@@ -445,7 +533,7 @@ fn report_validation(progress: &ProgressBar, quiet: bool, step: usize, valid: &W
 
 fn record_tokens<B: Backend>(
     window: &mut Window,
-    batch: &DiffusionBatch,
+    batch: &TrainBatch,
     nll: burn::tensor::Tensor<B, 1>,
     correct: burn::tensor::Tensor<B, 1, burn::tensor::Int>,
     loss: f64,
@@ -470,20 +558,11 @@ fn record_tokens<B: Backend>(
     Ok(())
 }
 
-fn scale_grads<B: AutodiffBackend>(
-    model: &MaskedLm<B>,
-    mut grads: GradientsParams,
-    factor: f64,
-) -> GradientsParams {
-    crate::clip::scale_all(model, &mut grads, factor);
-    grads
-}
-
 /// Validation loss over a fixed set of batches with fixed masks (the same every call), so
 /// evaluations along a run are comparable.
-pub fn validate<B: Backend>(
-    model: &MaskedLm<B>,
-    batcher: &DiffusionBatcher,
+pub fn validate<B: Backend, M: TokenPredictor<B>>(
+    model: &M,
+    objective: &Objective,
     blocks: &PackedBlocks,
     config: &TrainConfig,
     device: &B::Device,
@@ -496,8 +575,8 @@ pub fn validate<B: Backend>(
             .map(|i| blocks.block((k * batch_size + i) % n).expect("in range"))
             .collect();
         let mut rng = StdRng::seed_from_u64(mix(config.run.seed, 4, k as u64));
-        let batch = batcher.mask(&rows, &mut rng)?;
-        let out = masked_loss(model, &batch, device);
+        let batch = objective.batch(&rows, &mut rng)?;
+        let out = target_loss(model, &batch, device);
         let loss: f64 = out.loss.into_scalar().elem();
         record_tokens(&mut window, &batch, out.nll, out.correct, loss)?;
         window.steps += 1;

@@ -48,3 +48,35 @@ fn validation_loss_falls_with_bert_fixed_rate() {
 fn validation_loss_falls_with_linear_diffusion() {
     loss_falls("linear");
 }
+
+/// The autoregressive baseline through the same loop: `architecture = "gpt2"`.
+#[test]
+fn validation_loss_falls_for_a_gpt2_trained_from_scratch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = common::small_corpus(tmp.path(), 24);
+    let mut config = common::tiny_config(&corpus, &tmp.path().join("run"), "linear", 40);
+    let unmask_train::config::ModelSection::Scratch { architecture, .. } = &mut config.model else {
+        unreachable!("the tiny config trains from scratch")
+    };
+    *architecture = unmask_train::Architecture::Gpt2;
+    let options = TrainOptions {
+        quiet: true,
+        ..Default::default()
+    };
+    let summary = train::<B>(&config, &Default::default(), &options).expect("trains");
+    let (first, last) = (
+        summary.validation.first().unwrap(),
+        summary.validation.last().unwrap(),
+    );
+    eprintln!("gpt2: validation loss {:.4} -> {:.4}", first.1, last.1);
+    assert!(
+        last.1 < first.1 - 0.5,
+        "gpt2: validation loss did not fall: {first:?} -> {last:?}"
+    );
+    // The final model is a GPT2LMHeadModel directory that unmask-gpt2 loads.
+    let final_dir = summary.final_dir.expect("final model");
+    let (model, _) =
+        unmask_gpt2::load_gpt2::<Flex>(&final_dir, &Default::default()).expect("loads");
+    assert_eq!(model.config().n_embd, 32);
+    assert!(final_dir.join("tokenizer.json").is_file());
+}

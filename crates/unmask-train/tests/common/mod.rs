@@ -6,11 +6,7 @@ use std::path::{Path, PathBuf};
 use unmask_train::TrainConfig;
 
 pub fn sotu_dir() -> PathBuf {
-    let root = std::env::var_os("UNMASK_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/unmask")
-        });
+    let root = unmask_text::unmask_cache_dir().unwrap_or_else(|error| panic!("{error}"));
     let dir = root.join("sotu");
     assert!(
         dir.is_dir(),

@@ -1,5 +1,6 @@
-//! A stand-in for the Hugging Face Hub on 127.0.0.1, serving the endpoints hf-hub's sync API
-//! uses:
+//! Test support (feature `stand-in`, off by default): a stand-in for the Hugging Face Hub on
+//! 127.0.0.1, so Hub code can be tested without network. It serves the endpoints hf-hub's sync
+//! API uses:
 //!
 //! - `GET /{id}/resolve/{revision}/{file}` and `GET /datasets/{id}/resolve/{revision}/{file}`
 //!   (revision percent-encoded, e.g. `refs%2Fconvert%2Fparquet`), honoring `Range: bytes=a-b`
@@ -7,36 +8,65 @@
 //!   (hf-hub's `metadata` needs all three);
 //! - `GET /api/{models|datasets}/{id}/revision/{revision}`: `{"sha": ..., "siblings": [...]}`.
 //!
-//! Every request path is logged so tests can assert what was (not) asked.
+//! Every request path is logged so tests can assert what was (not) asked. Other crates' tests
+//! enable it with `unmask-hub = { workspace = true, features = ["stand-in"] }` under
+//! `[dev-dependencies]`.
+//!
+//! ```
+//! use unmask_hub::stand_in::{FakeRepo, StandInHub};
+//! use unmask_hub::{HubOptions, HubRepoKind, resolve_dataset};
+//!
+//! let repo = FakeRepo::new(
+//!     HubRepoKind::Dataset,
+//!     "acme/corpus",
+//!     unmask_hub::PARQUET_REVISION,
+//!     "1111111111111111111111111111111111111111",
+//!     &[("default/train/0000.parquet", b"PAR1...".as_slice())],
+//! );
+//! let hub = StandInHub::start(vec![repo])?;
+//! let cache = std::env::temp_dir().join(format!("stand-in-doctest-{}", std::process::id()));
+//! let options = HubOptions {
+//!     endpoint: Some(hub.endpoint()),
+//!     cache_dir: Some(cache.clone()),
+//!     ..HubOptions::default()
+//! };
+//! let shards = resolve_dataset("acme/corpus", None, "train", &options)?;
+//! assert_eq!(std::fs::read(&shards[0])?, b"PAR1...");
+//! assert!(hub.requests().iter().any(|path| path.ends_with("/0000.parquet")));
+//! std::fs::remove_dir_all(cache)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Model,
-    Dataset,
-}
+use crate::HubRepoKind;
 
-/// One repository at one revision.
+/// One repository at one revision, as the stand-in serves it.
 #[derive(Debug, Clone)]
 pub struct FakeRepo {
-    pub kind: Kind,
+    /// Model or dataset (datasets are served under `/datasets/`).
+    pub kind: HubRepoKind,
+    /// `owner/name`.
     pub id: String,
+    /// The branch or tag the files are on (e.g. `main`, `refs/convert/parquet`).
     pub revision: String,
+    /// The commit hash `revision` points to; requests may name either.
     pub commit: String,
+    /// File paths inside the repository and their bytes.
     pub files: Vec<(String, Vec<u8>)>,
     /// Answer 401 to everything, like a gated repository without a token.
     pub gated: bool,
 }
 
 impl FakeRepo {
+    /// A repository that is not gated.
     pub fn new(
-        kind: Kind,
+        kind: HubRepoKind,
         id: &str,
         revision: &str,
         commit: &str,
@@ -61,6 +91,7 @@ struct Config {
     listing_api: bool,
 }
 
+/// A Hub stand-in serving on a free port of 127.0.0.1 until stopped or dropped.
 pub struct StandInHub {
     addr: SocketAddr,
     shutdown: Arc<AtomicBool>,
@@ -69,7 +100,8 @@ pub struct StandInHub {
 }
 
 impl StandInHub {
-    pub fn start(repos: Vec<FakeRepo>) -> Self {
+    /// Serves `repos`, with the repository listing API.
+    pub fn start(repos: Vec<FakeRepo>) -> std::io::Result<Self> {
         Self::start_with(Config {
             repos,
             listing_api: true,
@@ -77,16 +109,16 @@ impl StandInHub {
     }
 
     /// Like a mirror that serves files but not the `/api/` listing.
-    pub fn start_without_listing(repos: Vec<FakeRepo>) -> Self {
+    pub fn start_without_listing(repos: Vec<FakeRepo>) -> std::io::Result<Self> {
         Self::start_with(Config {
             repos,
             listing_api: false,
         })
     }
 
-    fn start_with(config: Config) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().unwrap();
+    fn start_with(config: Config) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
         let shutdown = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(Mutex::new(Vec::new()));
         let thread = {
@@ -103,21 +135,22 @@ impl StandInHub {
                 }
             })
         };
-        Self {
+        Ok(Self {
             addr,
             shutdown,
             requests,
             thread: Some(thread),
-        }
+        })
     }
 
+    /// The base URL to use as `HubOptions::endpoint` (`http://127.0.0.1:PORT`).
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
     }
 
     /// Request paths so far, in order.
     pub fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
+        lock(&self.requests).clone()
     }
 
     /// Stops serving and closes the port.
@@ -140,12 +173,17 @@ impl Drop for StandInHub {
     }
 }
 
-/// An endpoint where nothing listens.
-pub fn closed_endpoint() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
+/// An endpoint where nothing listens: a port of 127.0.0.1 that was free a moment ago.
+pub fn closed_endpoint() -> std::io::Result<String> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
     drop(listener);
-    format!("http://{addr}")
+    Ok(format!("http://{addr}"))
+}
+
+/// The request log stays usable even if a serving thread panicked while holding it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 struct Response {
@@ -185,7 +223,7 @@ fn serve(stream: TcpStream, config: &Config, requests: &Mutex<Vec<String>>) -> s
     let mut parts = request_line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
     let path = target.split('?').next().unwrap_or(target).to_string();
-    requests.lock().unwrap().push(path.clone());
+    lock(requests).push(path.clone());
 
     let response = if method != "GET" {
         Response::status(405, "method not allowed")
@@ -199,7 +237,12 @@ fn serve(stream: TcpStream, config: &Config, requests: &Mutex<Vec<String>>) -> s
     write_response(stream, response)
 }
 
-fn find_repo<'a>(config: &'a Config, kind: Kind, id: &str, revision: &str) -> Option<&'a FakeRepo> {
+fn find_repo<'a>(
+    config: &'a Config,
+    kind: HubRepoKind,
+    id: &str,
+    revision: &str,
+) -> Option<&'a FakeRepo> {
     config.repos.iter().find(|repo| {
         repo.kind == kind && repo.id == id && (repo.revision == revision || repo.commit == revision)
     })
@@ -210,8 +253,8 @@ fn listing(rest: &str, config: &Config) -> Response {
         return Response::status(404, "no API here");
     }
     let (kind, rest) = match rest.split_once('/') {
-        Some(("models", rest)) => (Kind::Model, rest),
-        Some(("datasets", rest)) => (Kind::Dataset, rest),
+        Some(("models", rest)) => (HubRepoKind::Model, rest),
+        Some(("datasets", rest)) => (HubRepoKind::Dataset, rest),
         _ => return Response::status(404, "unknown API"),
     };
     let Some((id, revision)) = rest.split_once("/revision/") else {
@@ -244,8 +287,8 @@ fn listing(rest: &str, config: &Config) -> Response {
 fn resolve(repo_part: &str, rest: &str, range: Option<&str>, config: &Config) -> Response {
     let repo_part = repo_part.trim_start_matches('/');
     let (kind, id) = match repo_part.strip_prefix("datasets/") {
-        Some(id) => (Kind::Dataset, id),
-        None => (Kind::Model, repo_part),
+        Some(id) => (HubRepoKind::Dataset, id),
+        None => (HubRepoKind::Model, repo_part),
     };
     let Some((revision, file)) = rest.split_once('/') else {
         return Response::status(404, "no file");

@@ -1,0 +1,83 @@
+use serde::{Deserialize, Serialize};
+use unmask_sampler::Denoiser;
+
+use crate::mask_draw::{MaskPurpose, draw_mask, mask_rng};
+use crate::masked_scoring::{MaskedCopy, check_targets, score_masked_copies};
+use crate::{EvalError, MaskingOptions};
+
+/// The model's masked-token loss and accuracy at one mask rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RateLoss {
+    pub rate: f64,
+    pub maskable_tokens: usize,
+    pub masked_tokens: usize,
+    /// Mean cross-entropy per masked token (nats); `None` where nothing was masked.
+    pub mean_loss: Option<f64>,
+    /// Fraction of masked tokens whose original token has the largest logit.
+    pub accuracy: Option<f64>,
+    /// Model calls spent on this rate.
+    pub nfe: usize,
+}
+
+/// Masks every maskable token independently with probability `rate`, for each of `rates`
+/// (draw `i` of the mask streams is `rates[i]`), and reports the unweighted loss and top-1
+/// accuracy on the masked tokens: the "loss vs mask rate" curve.
+pub fn loss_by_mask_rate<D: Denoiser + ?Sized>(
+    denoiser: &mut D,
+    sequences: &[Vec<u32>],
+    rates: &[f64],
+    options: &MaskingOptions,
+) -> Result<Vec<RateLoss>, EvalError> {
+    options.check()?;
+    if let Some(&rate) = rates.iter().find(|r| !(0.0..=1.0).contains(*r)) {
+        return Err(EvalError::InvalidOption {
+            option: "mask rate",
+            value: rate.to_string(),
+            expected: "a probability in [0, 1]",
+        });
+    }
+    let maskable: Vec<Vec<usize>> = sequences
+        .iter()
+        .map(|tokens| options.maskable.positions(tokens))
+        .collect();
+    let maskable_tokens: usize = maskable.iter().map(Vec::len).sum();
+    if maskable_tokens == 0 {
+        return Err(EvalError::NoMaskableTokens {
+            prompt_len: options.maskable.prompt_len,
+        });
+    }
+    check_targets(sequences, &maskable, denoiser.vocab_size())?;
+
+    let mut out = Vec::with_capacity(rates.len());
+    for (draw, &rate) in rates.iter().enumerate() {
+        let copies: Vec<MaskedCopy> = maskable
+            .iter()
+            .enumerate()
+            .filter_map(|(sequence, positions)| {
+                let mut rng = mask_rng(options.seed, MaskPurpose::RateSweep, draw, sequence);
+                let masked = draw_mask(&mut rng, positions, &vec![rate; positions.len()]);
+                (!masked.is_empty()).then_some(MaskedCopy { sequence, masked })
+            })
+            .collect();
+        let (scores, nfe) = score_masked_copies(
+            denoiser,
+            sequences,
+            &copies,
+            options.maskable.mask_id,
+            options.batch_size,
+        )?;
+        let masked_tokens: usize = copies.iter().map(|copy| copy.masked.len()).sum();
+        let loss: f64 = scores.iter().map(|score| score.cross_entropy).sum();
+        let correct: usize = scores.iter().map(|score| score.correct).sum();
+        let per_masked = |value: f64| (masked_tokens > 0).then(|| value / masked_tokens as f64);
+        out.push(RateLoss {
+            rate,
+            maskable_tokens,
+            masked_tokens,
+            mean_loss: per_masked(loss),
+            accuracy: per_masked(correct as f64),
+            nfe,
+        });
+    }
+    Ok(out)
+}

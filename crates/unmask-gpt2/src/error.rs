@@ -1,0 +1,47 @@
+use std::path::PathBuf;
+
+use unmask_roberta::ModelError;
+
+/// Everything that can go wrong building, loading, saving or running a GPT-2.
+#[derive(Debug, thiserror::Error)]
+pub enum Gpt2Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid GPT-2 config: {0}")]
+    Config(String),
+    #[error("{path}: cannot read checkpoint: {reason}")]
+    Checkpoint { path: PathBuf, reason: String },
+    #[error("checkpoint is missing tensor `{name}` (expected shape {shape:?})")]
+    MissingTensor { name: String, shape: Vec<usize> },
+    #[error("checkpoint tensor `{name}` has shape {found:?}, the config expects {expected:?}")]
+    ShapeMismatch {
+        name: String,
+        expected: Vec<usize>,
+        found: Vec<usize>,
+    },
+    #[error("checkpoint has unexpected tensors: {}", .names.join(", "))]
+    UnexpectedTensors { names: Vec<String> },
+    #[error(
+        "checkpoint tensor `{name}` differs from `{tied_to}`; unmask's GPT-2 keeps the LM head \
+         tied to the token embeddings, so untied checkpoints are not supported"
+    )]
+    UntiedLmHead { name: String, tied_to: String },
+    #[error(
+        "{len} positions exceed the model's n_positions = {max}; shorten the input \
+         (token_nll scores long texts with a sliding window)"
+    )]
+    SequenceTooLong { len: usize, max: usize },
+    #[error("token id {id} is outside the vocabulary (vocab_size {vocab_size})")]
+    TokenOutOfRange { id: u32, vocab_size: usize },
+    #[error("invalid input: {0}")]
+    Input(String),
+    #[error("invalid generation options: {0}")]
+    Options(String),
+    #[error("cannot read a tensor back from the device: {0}")]
+    Readback(String),
+    #[error(transparent)]
+    File(#[from] ModelError),
+}

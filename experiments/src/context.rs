@@ -1,0 +1,79 @@
+//! What every experiment of one invocation shares: the preset, the device, the held-out
+//! text and prompts, and the evaluator GPT-2.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use burn::tensor::backend::AutodiffBackend;
+use unmask_eval::SampleStats;
+use unmask_text::TextTokenizer;
+
+use crate::compare::Generated;
+use crate::held_out::HeldOut;
+use crate::measure::{self, CausalModel, Samples};
+use crate::models::{self, ModelSpec, TrainedModel};
+use crate::preset::Preset;
+
+pub struct Context<B: AutodiffBackend> {
+    pub preset: Preset,
+    pub device: B::Device,
+    /// `runs/` (or `--out`): models under `<out>/<preset>/models`, reports under
+    /// `<out>/<experiment>-<preset>`.
+    pub out: PathBuf,
+    pub held_out: HeldOut,
+    pub prompts: Vec<String>,
+    evaluator: Option<(TrainedModel, CausalModel<B::InnerBackend>)>,
+}
+
+impl<B: AutodiffBackend> Context<B> {
+    pub fn new(preset: Preset, out: &Path, device: B::Device) -> Result<Self> {
+        let held_out = HeldOut::load(&preset.corpus)?;
+        let prompts = held_out.prompts(preset.eval.prompts, preset.eval.prompt_words)?;
+        Ok(Self {
+            preset,
+            device,
+            out: out.to_path_buf(),
+            held_out,
+            prompts,
+            evaluator: None,
+        })
+    }
+
+    /// Trains (or reuses) a model of this preset.
+    pub fn trained(&self, spec: &ModelSpec) -> Result<TrainedModel> {
+        models::trained::<B>(spec, &self.preset, &self.out, &self.device)
+    }
+
+    /// The evaluator GPT-2: the preset's `evaluator.source`, or one trained apart from every
+    /// compared model (own seed, longer budget).
+    pub fn evaluator(&mut self) -> Result<&mut CausalModel<B::InnerBackend>> {
+        if self.evaluator.is_none() {
+            let model = match &self.preset.evaluator.source {
+                Some(dir) => TrainedModel::external("evaluator GPT-2", dir.into()),
+                None => self.trained(&ModelSpec::evaluator(&self.preset))?,
+            };
+            let loaded = CausalModel::load(&model.dir, &self.device)?;
+            self.evaluator = Some((model, loaded));
+        }
+        Ok(&mut self.evaluator.as_mut().expect("set above").1)
+    }
+
+    pub fn evaluator_info(&self) -> Option<&TrainedModel> {
+        self.evaluator.as_ref().map(|(m, _)| m)
+    }
+
+    /// Generative perplexity and diversity of samples decoded by `generator`.
+    pub fn score(&mut self, generator: &TextTokenizer, samples: Samples) -> Result<Generated> {
+        let gen_ppl = measure::generative_perplexity(self.evaluator()?, generator, &samples)?;
+        let stats = SampleStats::from_samples(&samples.tokens);
+        Ok(Generated {
+            samples,
+            gen_ppl,
+            stats,
+        })
+    }
+
+    pub fn report_dir(&self, experiment: &str) -> PathBuf {
+        self.out.join(format!("{experiment}-{}", self.preset.name))
+    }
+}

@@ -1,0 +1,194 @@
+//! An experiment preset: one TOML file sizing every experiment (models, budget, evaluation).
+//! Unknown keys are errors, as in `unmask train` configs.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    pub name: String,
+    /// A corpus as `unmask train` names it: `sotu`, `hf:OWNER/NAME/CONFIG`, a path.
+    pub corpus: String,
+    #[serde(default)]
+    pub seed: u64,
+    pub model: ModelSizes,
+    pub data: DataSizes,
+    pub train: Budget,
+    pub pretrained: PretrainedSection,
+    pub evaluator: EvaluatorSection,
+    pub eval: EvalSection,
+}
+
+/// The from-scratch models (diffusion and GPT-2 alike) share these sizes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSizes {
+    /// How the compared diffusion models start: `scratch`, or `pretrained` (fine-tune
+    /// `pretrained.source`, as the seed did). `pretrained-init` always compares both.
+    #[serde(default = "scratch")]
+    pub init: String,
+    pub hidden_size: usize,
+    pub num_layers: usize,
+    pub num_heads: usize,
+    pub intermediate_size: usize,
+    pub dropout: f64,
+    pub vocab_size: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSizes {
+    pub block_len: usize,
+    /// Tokens at the start of every training block that are never masked, and the prompt
+    /// length of generation.
+    pub prompt_len: usize,
+}
+
+/// The training budget every compared model gets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    pub steps: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub warmup_steps: usize,
+    pub eval_every: usize,
+    pub eval_batches: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PretrainedSection {
+    /// `minilm` (datasets/fetch-minilm.sh), a local Hugging Face directory, or a Hub id.
+    pub source: String,
+    /// Fine-tuning learning rate (the from-scratch runs use `train.lr`).
+    pub lr: f64,
+}
+
+/// The GPT-2 that scores samples (generative perplexity): trained apart from every compared
+/// model, with its own seed and a longer budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluatorSection {
+    /// A trained GPT-2 directory (Hugging Face layout) to use instead of training one.
+    #[serde(default)]
+    pub source: Option<String>,
+    pub steps: usize,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalSection {
+    /// Test blocks the perplexity bound and the loss-vs-mask-rate curve are measured on.
+    pub sequences: usize,
+    pub quadrature_nodes: usize,
+    pub mask_rates: Vec<f64>,
+    /// Prompts (the first words of test documents) generated from.
+    pub prompts: usize,
+    pub prompt_words: usize,
+    /// Tokens generated after each prompt.
+    pub gen_len: usize,
+    /// Sampler of the model comparisons.
+    pub policy: String,
+    pub steps: usize,
+    /// `schedules`: the schedules compared.
+    pub schedules: Vec<String>,
+    /// `samplers` and `ar-vs-diffusion`: the policies and step counts swept.
+    pub policies: Vec<String>,
+    pub step_counts: Vec<usize>,
+}
+
+fn scratch() -> String {
+    "scratch".into()
+}
+
+const BUILTIN: [(&str, &str); 3] = [
+    ("tiny", include_str!("../presets/tiny.toml")),
+    ("cpu-small", include_str!("../presets/cpu-small.toml")),
+    ("seed", include_str!("../presets/seed.toml")),
+];
+
+impl Preset {
+    /// A built-in preset by name, or a TOML file by path.
+    pub fn load(name_or_path: &str) -> Result<Self> {
+        if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            return Self::parse(text, name_or_path);
+        }
+        let path = Path::new(name_or_path);
+        if !path.is_file() {
+            let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+            bail!(
+                "--preset `{name_or_path}` is neither a built-in preset ({}) nor a TOML file",
+                names.join(", ")
+            );
+        }
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Self::parse(&text, name_or_path)
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<Self> {
+        let preset: Preset =
+            toml::from_str(text).with_context(|| format!("the preset {origin}"))?;
+        preset
+            .validate()
+            .with_context(|| format!("the preset {origin}"))?;
+        Ok(preset)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let e = &self.eval;
+        if self.data.prompt_len + e.gen_len + 2 > self.data.block_len {
+            bail!(
+                "data.prompt_len {} + eval.gen_len {} + 2 special tokens exceed data.block_len {}",
+                self.data.prompt_len,
+                e.gen_len,
+                self.data.block_len
+            );
+        }
+        if e.mask_rates
+            .iter()
+            .any(|r| !(0.0..=1.0).contains(r) || *r == 0.0)
+        {
+            bail!("eval.mask_rates must lie in (0, 1]");
+        }
+        if e.sequences == 0 || e.prompts == 0 || e.quadrature_nodes == 0 || e.steps == 0 {
+            bail!("eval.sequences, eval.prompts, eval.quadrature_nodes and eval.steps must be > 0");
+        }
+        if e.step_counts.is_empty() || e.policies.is_empty() || e.schedules.is_empty() {
+            bail!("eval.step_counts, eval.policies and eval.schedules must not be empty");
+        }
+        if !["scratch", "pretrained"].contains(&self.model.init.as_str()) {
+            bail!(
+                "model.init `{}`: use scratch or pretrained",
+                self.model.init
+            );
+        }
+        if self.train.steps == 0 || self.evaluator.steps == 0 {
+            bail!("train.steps and evaluator.steps must be > 0");
+        }
+        Ok(())
+    }
+
+    /// The local directory of the pretrained encoder.
+    pub fn pretrained_dir(&self) -> Result<PathBuf> {
+        if self.pretrained.source == "minilm" {
+            let dir = unmask_text::unmask_cache_dir()?
+                .join("minilm")
+                .join("all-MiniLM-L6-v2");
+            if !dir.join("config.json").is_file() {
+                bail!(
+                    "the pretrained encoder all-MiniLM-L6-v2 is not in {}: run \
+                     `bash datasets/fetch-minilm.sh` first",
+                    dir.display()
+                );
+            }
+            return Ok(dir);
+        }
+        unmask_cli::source::model_dir(&self.pretrained.source)
+    }
+}

@@ -1,0 +1,146 @@
+//! Quality and speed against steps (NFE) for each sampling policy on one trained model
+//! (the linear-schedule diffusion model of the preset).
+
+use anyhow::Result;
+use burn::tensor::backend::AutodiffBackend;
+use serde::Serialize;
+use unmask_report::{Cell, LineChart, Report, Table};
+
+use crate::compare::Generated;
+use crate::context::Context;
+use crate::measure::{self, MaskedModel};
+use crate::models::ModelSpec;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SamplerResult {
+    pub policy: String,
+    pub steps: usize,
+    pub generated: Generated,
+}
+
+pub fn run<B: AutodiffBackend>(
+    ctx: &mut Context<B>,
+    report: &mut Report,
+) -> Result<Vec<SamplerResult>> {
+    let model = ctx.trained(&ModelSpec::diffusion(&ctx.preset, "linear")?)?;
+    let mut masked = MaskedModel::<B::InnerBackend>::load(&model.dir, &ctx.device)?;
+    let e = ctx.preset.eval.clone();
+    let mut results = Vec::new();
+    for policy in &e.policies {
+        for &steps in e.step_counts.iter().filter(|&&s| s <= e.gen_len) {
+            eprintln!("[samplers] {policy}, {steps} steps");
+            let samples = measure::diffusion_samples(
+                &mut masked,
+                &ctx.prompts,
+                e.gen_len,
+                policy,
+                steps,
+                ctx.preset.seed,
+            )?;
+            let generated = ctx.score(&masked.tokenizer, samples)?;
+            results.push(SamplerResult {
+                policy: policy.clone(),
+                steps,
+                generated,
+            });
+        }
+    }
+    report.paragraph(&format!(
+        "One model ({}, {} steps of training), {} prompts, {} generated tokens each, top-k {} \
+         and top-p {}. NFE = model calls for the whole batch of prompts.",
+        model.label,
+        model.steps,
+        ctx.prompts.len(),
+        e.gen_len,
+        measure::TOP_K,
+        measure::TOP_P
+    ));
+    let mut table = Table::new([
+        "policy",
+        "steps",
+        "NFE",
+        "wall s",
+        "tokens/s",
+        "gen ppl",
+        "entropy bits",
+        "rep-4",
+    ])
+    .significant_digits(4);
+    for r in &results {
+        let g = &r.generated;
+        table.push_row([
+            Cell::text(&r.policy),
+            r.steps.into(),
+            g.samples.speed.nfe.into(),
+            g.samples.speed.wall_seconds.into(),
+            g.samples.speed.tokens_per_second.into(),
+            g.gen_ppl.perplexity.into(),
+            g.stats.mean_unigram_entropy_bits.into(),
+            g.stats
+                .ngrams
+                .iter()
+                .find(|n| n.n == 4)
+                .map(|n| n.mean_repeated_rate)
+                .into(),
+        ])?;
+    }
+    report.heading("Results");
+    report.table_with_csv(&table, "samplers.csv")?;
+    let chart = |title: &str, y: &str, value: &dyn Fn(&Generated) -> Option<f64>| {
+        let mut chart = LineChart::new(title)
+            .x_label("NFE (model calls)")
+            .y_label(y)
+            .log_x(true)
+            .markers(true);
+        for policy in &e.policies {
+            chart = chart.series(
+                policy.clone(),
+                results
+                    .iter()
+                    .filter(|r| &r.policy == policy)
+                    .filter_map(|r| {
+                        value(&r.generated).map(|v| (r.generated.samples.speed.nfe as f64, v))
+                    }),
+            );
+        }
+        chart
+    };
+    report.figure(
+        "gen_ppl_vs_nfe.svg",
+        "Generative perplexity against model calls",
+        &chart(
+            "Generative perplexity vs NFE",
+            "gen ppl (evaluator GPT-2)",
+            &|g| Some(g.gen_ppl.perplexity),
+        ),
+    )?;
+    report.figure(
+        "entropy_vs_nfe.svg",
+        "Unigram entropy of the samples against model calls",
+        &chart(
+            "Sample entropy vs NFE",
+            "mean unigram entropy (bits)",
+            &|g| Some(g.stats.mean_unigram_entropy_bits),
+        ),
+    )?;
+    report.figure(
+        "speed_vs_nfe.svg",
+        "Tokens per second against model calls",
+        &chart("Speed vs NFE", "generated tokens per second", &|g| {
+            g.samples.speed.tokens_per_second
+        }),
+    )?;
+    report.heading("Samples");
+    for r in &results {
+        if let (Some(prompt), Some(text)) = (
+            r.generated.samples.prompts.first(),
+            r.generated.samples.texts.first(),
+        ) {
+            report.sample(
+                &format!("{}: {prompt}", &format!("{} / {} steps", r.policy, r.steps)),
+                text,
+            );
+        }
+    }
+    Ok(results)
+}

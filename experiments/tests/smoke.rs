@@ -1,0 +1,182 @@
+//! Every experiment on the `tiny` preset (a few training steps on a few State of the Union
+//! addresses): the reports, CSV, JSON and figures are written and well-formed. Needs the
+//! corpus and all-MiniLM-L6-v2 (`bash datasets/fetch-test-data.sh`, the README's test
+//! command, fetches both).
+
+use std::path::{Path, PathBuf};
+
+use experiments::{EXPERIMENTS, Preset, RunExperiments};
+use unmask_cli::device::{DeviceSpec, run_on};
+
+fn sotu_dir() -> PathBuf {
+    let dir = unmask_text::unmask_cache_dir()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .join("sotu");
+    assert!(
+        dir.is_dir(),
+        "the State of the Union corpus is not in {}: run `bash datasets/fetch-test-data.sh` first",
+        dir.display()
+    );
+    dir
+}
+
+/// 30 addresses (the split sends every 20th document to test, the 19th to validation).
+fn small_corpus(tmp: &Path) -> PathBuf {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(sotu_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    let dir = tmp.join("corpus");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in files.iter().take(30) {
+        std::fs::copy(f, dir.join(f.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+fn tiny_preset(tmp: &Path) -> Preset {
+    let mut preset = Preset::load("tiny").unwrap();
+    preset.corpus = small_corpus(tmp).display().to_string();
+    preset
+}
+
+fn check_report(dir: &Path, figures: &[&str], csvs: &[&str]) {
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(report.starts_with("# "), "{report}");
+    assert!(
+        report.contains("cargo run --release -p experiments"),
+        "{report}"
+    );
+    for figure in figures {
+        let svg = std::fs::read_to_string(dir.join(figure))
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.join(figure).display()));
+        let summary = unmask_report::check_svg(&svg).unwrap();
+        assert!(
+            !summary.series_names().is_empty(),
+            "{figure} draws no series"
+        );
+        assert!(report.contains(figure), "report.md does not show {figure}");
+    }
+    for csv in csvs {
+        let text = std::fs::read_to_string(dir.join(csv)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() >= 2, "{csv} has no rows");
+        let columns = lines[0].split(',').count();
+        assert!(
+            lines.iter().all(|l| l.split(',').count() >= columns),
+            "{csv} has ragged rows"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    assert!(json["results"].is_array());
+}
+
+#[test]
+fn every_experiment_writes_a_well_formed_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("runs");
+    let job = RunExperiments {
+        names: RunExperiments::names("all").unwrap(),
+        preset: tiny_preset(tmp.path()),
+        out: out.clone(),
+        command: "cargo run --release -p experiments -- all --preset tiny".into(),
+        device_label: "cpu".into(),
+    };
+    let dirs = run_on(DeviceSpec::Cpu, job).unwrap();
+    assert_eq!(dirs.len(), EXPERIMENTS.len());
+    let comparison = ["loss_vs_mask_rate.svg", "validation.svg"];
+    let comparison_csv = ["summary.csv", "loss_vs_mask_rate.csv"];
+    check_report(
+        &out.join("bert-vs-diffusion-tiny"),
+        &comparison,
+        &comparison_csv,
+    );
+    check_report(
+        &out.join("pretrained-init-tiny"),
+        &comparison,
+        &comparison_csv,
+    );
+    check_report(&out.join("schedules-tiny"), &comparison, &comparison_csv);
+    check_report(
+        &out.join("samplers-tiny"),
+        &[
+            "gen_ppl_vs_nfe.svg",
+            "entropy_vs_nfe.svg",
+            "speed_vs_nfe.svg",
+        ],
+        &["samplers.csv"],
+    );
+    check_report(
+        &out.join("ar-vs-diffusion-tiny"),
+        &["quality_vs_time.svg"],
+        &["ar_vs_diffusion.csv"],
+    );
+
+    // The three bert-vs-diffusion models are trained once and reused by `schedules`.
+    let models = out.join("tiny").join("models");
+    let trained: Vec<String> = std::fs::read_dir(&models)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for key in [
+        "scratch-fixed_0.15",
+        "scratch-levels_10",
+        "scratch-linear",
+        "scratch-gpt2",
+        "evaluator-gpt2",
+    ] {
+        assert!(
+            trained.contains(&key.to_string()),
+            "{key} missing from {trained:?}"
+        );
+        assert!(models.join(key).join("final").join("config.json").is_file());
+    }
+
+    // A second run reuses every model: nothing is retrained, the reports are rewritten.
+    let before = std::fs::metadata(models.join("scratch-linear/final/model.safetensors"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let again = RunExperiments {
+        names: vec!["samplers".into()],
+        preset: tiny_preset(tmp.path()),
+        out: out.clone(),
+        command: "again".into(),
+        device_label: "cpu".into(),
+    };
+    run_on(DeviceSpec::Cpu, again).unwrap();
+    let after = std::fs::metadata(models.join("scratch-linear/final/model.safetensors"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after, "the trained model was retrained");
+}
+
+#[test]
+fn bad_presets_and_names_are_clear_errors() {
+    let err = RunExperiments::names("bert-vs-gpt")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unknown experiment") && err.contains("samplers"),
+        "{err}"
+    );
+    let err = Preset::load("no-such-preset").unwrap_err().to_string();
+    assert!(err.contains("cpu-small"), "{err}");
+    let text = include_str!("../presets/tiny.toml").replace("gen_len = 8", "gen_len = 80");
+    let err = format!("{:#}", Preset::parse(&text, "edited").unwrap_err());
+    assert!(err.contains("block_len"), "{err}");
+    let text = include_str!("../presets/tiny.toml").replace("seed = 0", "sead = 0");
+    let err = format!("{:#}", Preset::parse(&text, "typo").unwrap_err());
+    assert!(err.contains("sead"), "{err}");
+}
+
+#[test]
+fn every_builtin_preset_parses() {
+    for name in ["tiny", "cpu-small", "seed"] {
+        Preset::load(name).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+    }
+}
