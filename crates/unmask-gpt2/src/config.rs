@@ -182,7 +182,8 @@ impl Gpt2Config {
                 return fail(format!("{name} must be in [0, 1), got {p}"));
             }
         }
-        if !(self.layer_norm_epsilon > 0.0) || !(self.initializer_range > 0.0) {
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        if !positive(self.layer_norm_epsilon) || !positive(self.initializer_range) {
             return fail("layer_norm_epsilon and initializer_range must be positive".into());
         }
         for (name, id) in [

@@ -61,6 +61,9 @@ impl<B: Backend> Gpt2LmHead<B> {
     ///
     /// Targets equal to `ignore_id` (padding) are left out of the mean; if every target is
     /// ignored the loss is 0.
+    ///
+    /// # Panics
+    /// If `ids` has fewer than 2 columns (a tensor API for the trainer, which controls shapes).
     pub fn next_token_loss(&self, ids: Tensor<B, 2, Int>, ignore_id: Option<u32>) -> Tensor<B, 1> {
         let [batch, seq] = ids.dims();
         assert!(

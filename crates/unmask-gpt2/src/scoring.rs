@@ -17,7 +17,10 @@ pub struct Window {
 /// The windows of Hugging Face's perplexity guide: windows of `max_len` tokens starting every
 /// `stride` tokens, each scoring only the targets the previous one did not, so every token
 /// after the first is scored exactly once with at least `max_len - stride` tokens of context
-/// (except in the first window). Needs `1 <= stride < max_len`.
+/// (except in the first window).
+///
+/// # Panics
+/// Unless `1 <= stride < max_len` (`token_nll_with_stride` checks this and returns an error).
 pub fn sliding_windows(len: usize, max_len: usize, stride: usize) -> Vec<Window> {
     assert!(
         stride >= 1 && stride < max_len,
