@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,6 +12,14 @@ use unmask_cli::tokenizer_cmd::train_tokenizer;
 use unmask_cli::train_cmd::Train;
 use unmask_sampler::SamplerConfig;
 use unmask_train::TrainOptions;
+
+/// `println!` that returns the write error instead of panicking, so `unmask ... | head`
+/// ends quietly when the reader closes the pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
 
 /// Masked language models as text diffusion generators.
 #[derive(Parser)]
@@ -156,7 +165,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let results = run_on(a.device, job)?;
             if a.json {
-                println!("{}", serde_json::to_string_pretty(&to_json(&results))?);
+                say!("{}", serde_json::to_string_pretty(&to_json(&results))?);
             } else {
                 print_table(&results);
             }
@@ -192,13 +201,13 @@ fn run(cli: Cli) -> Result<()> {
             };
             let out = run_on(a.device, job)?;
             if a.json {
-                println!("{}", serde_json::to_string_pretty(&out)?);
+                say!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 for (i, s) in out.samples.iter().enumerate() {
                     if out.samples.len() > 1 {
-                        println!("--- sample {}", i + 1);
+                        say!("--- sample {}", i + 1);
                     }
-                    println!("{}", s.text);
+                    say!("{}", s.text);
                 }
                 eprintln!(
                     "{} tokens in {:.2} s ({:.0} tokens/s), {} model calls",
@@ -226,7 +235,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let summary = run_on(a.device, Train { config, options })?;
             let fmt = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into());
-            println!(
+            say!(
                 "{} steps, {} parameters, {:.1} min, {:.0} tokens/s; train loss {} -> {}",
                 summary.steps_done,
                 summary.parameters,
@@ -236,10 +245,10 @@ fn run(cli: Cli) -> Result<()> {
                 fmt(summary.last_loss),
             );
             for (step, loss) in &summary.validation {
-                println!("validation loss at step {step}: {loss:.4}");
+                say!("validation loss at step {step}: {loss:.4}");
             }
             if let Some(dir) = &summary.final_dir {
-                println!("model saved to {}", dir.display());
+                say!("model saved to {}", dir.display());
             }
         }
         Command::Tokenizer(TokenizerCommand::Train {
@@ -256,6 +265,15 @@ fn run(cli: Cli) -> Result<()> {
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err)
+            if err.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE

@@ -113,3 +113,27 @@ fn cuda_without_the_feature_is_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--features cuda"));
 }
+
+#[test]
+fn a_closed_output_pipe_ends_the_command_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = fixture("tiny-roberta");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unmask"))
+        .args(["generate", "--model", dir.to_str().unwrap()])
+        .args(["--length", "8", "--steps", "2", "--num-samples", "2000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first.trim(), "--- sample 1");
+    // The reader is gone (like `| head -1`): the writes that follow fail with EPIPE.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
