@@ -125,25 +125,15 @@ pub fn run<B: AutodiffBackend>(ctx: &mut Context<B>, report: &mut Report) -> Res
             g.samples.speed.tokens_per_second.into(),
             g.gen_ppl.perplexity.into(),
             g.stats.mean_unigram_entropy_bits.into(),
-            g.stats
-                .ngrams
-                .iter()
-                .find(|n| n.n == 4)
-                .map(|n| n.mean_repeated_rate)
-                .into(),
+            g.stats.repeated_rate(4).into(),
         ])?;
     }
     report.heading("Results");
     report.table_with_csv(&table, "ar_vs_diffusion.csv")?;
-    let diffusion_points = |value: &dyn Fn(&ArRow) -> f64| -> Vec<(f64, f64)> {
+    // Seconds per sample against quality, for the diffusion rows or the GPT-2 row.
+    let points = |diffusion: bool, value: &dyn Fn(&ArRow) -> f64| -> Vec<(f64, f64)> {
         rows.iter()
-            .filter(|r| r.steps.is_some())
-            .map(|r| (r.seconds_per_sample, value(r)))
-            .collect()
-    };
-    let ar_points = |value: &dyn Fn(&ArRow) -> f64| -> Vec<(f64, f64)> {
-        rows.iter()
-            .filter(|r| r.steps.is_none())
+            .filter(|r| r.steps.is_some() == diffusion)
             .map(|r| (r.seconds_per_sample, value(r)))
             .collect()
     };
@@ -155,8 +145,8 @@ pub fn run<B: AutodiffBackend>(ctx: &mut Context<B>, report: &mut Report) -> Res
             .x_label("seconds per sample")
             .y_label("gen ppl (evaluator GPT-2)")
             .markers(true)
-            .series("diffusion", diffusion_points(&ppl))
-            .series("GPT-2", ar_points(&ppl)),
+            .series("diffusion", points(true, &ppl))
+            .series("GPT-2", points(false, &ppl)),
     )?;
     report.heading("Samples");
     for r in &rows {

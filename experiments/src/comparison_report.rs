@@ -40,21 +40,13 @@ pub fn summary_table(results: &[ModelResult]) -> Result<Table> {
             r.scores.nll_per_word.into(),
             r.prompted.gen_ppl.perplexity.into(),
             r.prompted.stats.mean_unigram_entropy_bits.into(),
-            repeated(&r.prompted.stats, 4).into(),
+            r.prompted.stats.repeated_rate(4).into(),
             r.unprompted.gen_ppl.perplexity.into(),
             r.unprompted.stats.mean_unigram_entropy_bits.into(),
-            repeated(&r.unprompted.stats, 4).into(),
+            r.unprompted.stats.repeated_rate(4).into(),
         ])?;
     }
     Ok(table)
-}
-
-fn repeated(stats: &unmask_eval::SampleStats, n: usize) -> Option<f64> {
-    stats
-        .ngrams
-        .iter()
-        .find(|g| g.n == n)
-        .map(|g| g.mean_repeated_rate)
 }
 
 pub fn rate_table(results: &[ModelResult]) -> Result<Table> {

@@ -76,12 +76,7 @@ pub fn run<B: AutodiffBackend>(
             g.samples.speed.tokens_per_second.into(),
             g.gen_ppl.perplexity.into(),
             g.stats.mean_unigram_entropy_bits.into(),
-            g.stats
-                .ngrams
-                .iter()
-                .find(|n| n.n == 4)
-                .map(|n| n.mean_repeated_rate)
-                .into(),
+            g.stats.repeated_rate(4).into(),
         ])?;
     }
     report.heading("Results");

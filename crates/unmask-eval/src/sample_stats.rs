@@ -36,6 +36,14 @@ pub struct SampleStats {
 impl SampleStats {
     pub const NGRAM_ORDERS: [usize; 4] = [1, 2, 3, 4];
 
+    /// [`NgramStats::mean_repeated_rate`] of order `n`; `None` for an order not computed.
+    pub fn repeated_rate(&self, n: usize) -> Option<f64> {
+        self.ngrams
+            .iter()
+            .find(|g| g.n == n)
+            .map(|g| g.mean_repeated_rate)
+    }
+
     pub fn from_samples(samples: &[Vec<u32>]) -> Self {
         let count = samples.len();
         let mean = |values: &mut dyn Iterator<Item = f64>, over: usize| {
@@ -107,6 +115,8 @@ mod tests {
         // 4-grams: one per sample, none repeated, 2 distinct of 2.
         assert_eq!(stats.ngrams[3].mean_repeated_rate, 0.0);
         assert_eq!(stats.ngrams[3].pooled_distinct, 1.0);
+        assert_eq!(stats.repeated_rate(2), Some(bigrams.mean_repeated_rate));
+        assert_eq!(stats.repeated_rate(5), None);
     }
 
     #[test]
