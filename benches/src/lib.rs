@@ -5,6 +5,11 @@ use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use unmask_roberta::{MaskedLm, MaskedLmConfig};
 
+// CPU tensors are large, short-lived allocations; see `mimalloc` in the workspace Cargo.toml. Every
+// benchmark links this crate, so it measures what the binaries run with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// roberta-base shapes without dropout (inference).
 pub fn roberta_base<B: Backend>(device: &B::Device) -> MaskedLm<B> {
     let mut config = MaskedLmConfig::roberta_base();

@@ -5,6 +5,10 @@ use clap::Parser;
 use experiments::{Preset, RunExperiments};
 use unmask_cli::device::{DeviceSpec, run_on};
 
+// CPU tensors are large, short-lived allocations; see `mimalloc` in the workspace Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Reproduce "BERT is one step of text diffusion": train, measure, and write a report with
 /// tables and figures to runs/<name>-<preset>/.
 #[derive(Parser)]

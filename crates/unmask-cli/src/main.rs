@@ -13,6 +13,10 @@ use unmask_cli::train_cmd::Train;
 use unmask_sampler::SamplerConfig;
 use unmask_train::TrainOptions;
 
+// CPU tensors are large, short-lived allocations; see `mimalloc` in the workspace Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `println!` that returns the write error instead of panicking, so `unmask ... | head`
 /// ends quietly when the reader closes the pipe.
 macro_rules! say {

@@ -1,7 +1,8 @@
 use burn::module::Module;
-use burn::nn::{Dropout, Linear};
+use burn::nn::Linear;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Tensor, backend::Backend};
+use unmask_roberta::Dropout;
 
 use crate::kv_cache::LayerCache;
 

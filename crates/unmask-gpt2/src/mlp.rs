@@ -1,6 +1,7 @@
 use burn::module::Module;
-use burn::nn::{Dropout, Linear};
+use burn::nn::Linear;
 use burn::tensor::{Tensor, backend::Backend};
+use unmask_roberta::Dropout;
 
 use crate::activation::Activation;
 

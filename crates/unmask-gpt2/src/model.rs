@@ -1,7 +1,8 @@
 use burn::module::Module;
-use burn::nn::{Dropout, Embedding, LayerNorm};
+use burn::nn::{Embedding, LayerNorm};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor, backend::Backend};
+use unmask_roberta::Dropout;
 
 use crate::block::Block;
 use crate::config::Gpt2Config;

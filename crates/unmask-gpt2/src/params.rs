@@ -15,7 +15,7 @@ use crate::config::Gpt2Config;
 use crate::error::Gpt2Error;
 use crate::mlp::Mlp;
 use crate::model::Gpt2LmHead;
-use burn::nn::DropoutConfig;
+use unmask_roberta::Dropout;
 
 /// How a parameter is initialised when it does not come from a checkpoint
 /// (transformers' `GPT2PreTrainedModel._init_weights`).
@@ -151,8 +151,8 @@ pub fn build<B: Backend, S: ParamSource<B>>(
             attn: CausalSelfAttention {
                 c_attn: linear(src, &format!("{p}.attn.c_attn"), d, 3 * d, std)?,
                 c_proj: linear(src, &format!("{p}.attn.c_proj"), d, d, proj_std)?,
-                attn_dropout: DropoutConfig::new(config.attn_pdrop).init(),
-                resid_dropout: DropoutConfig::new(config.resid_pdrop).init(),
+                attn_dropout: Dropout::new(config.attn_pdrop),
+                resid_dropout: Dropout::new(config.resid_pdrop),
                 n_head: config.n_head,
                 scale: config.attention_scale(i),
             },
@@ -167,7 +167,7 @@ pub fn build<B: Backend, S: ParamSource<B>>(
                     proj_std,
                 )?,
                 activation: Activation::new(config.activation_function),
-                dropout: DropoutConfig::new(config.resid_pdrop).init(),
+                dropout: Dropout::new(config.resid_pdrop),
             },
         });
     }
@@ -175,7 +175,7 @@ pub fn build<B: Backend, S: ParamSource<B>>(
     Ok(Gpt2LmHead {
         wte,
         wpe,
-        dropout: DropoutConfig::new(config.embd_pdrop).init(),
+        dropout: Dropout::new(config.embd_pdrop),
         blocks,
         ln_f,
         config: config.clone(),

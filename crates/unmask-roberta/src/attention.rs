@@ -1,6 +1,10 @@
 use burn::module::Module;
-use burn::nn::{Dropout, LayerNorm, Linear};
+use burn::nn::{LayerNorm, Linear};
+
+use crate::Dropout;
 use burn::tensor::activation::softmax;
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Tensor, backend::Backend};
 
 /// Bidirectional multi-head self-attention with BERT's output block
@@ -31,15 +35,19 @@ impl<B: Backend> SelfAttention<B> {
         let k = heads(self.key.forward(x.clone()));
         let v = heads(self.value.forward(x.clone()));
 
-        let mut scores = q.matmul(k.transpose()) / (head_dim as f64).sqrt();
-        if let Some(bias) = key_bias {
-            scores = scores + bias;
-        }
-        let probs = self.attention_dropout.forward(softmax(scores, 3));
-        let context = probs
-            .matmul(v)
-            .swap_dims(1, 2)
-            .reshape([batch, seq, hidden]);
+        let context = if B::ad_enabled(&x.device()) && self.attention_dropout.prob > 0.0 {
+            let mut scores = q.matmul(k.transpose()) / (head_dim as f64).sqrt();
+            if let Some(bias) = key_bias {
+                scores = scores + bias;
+            }
+            let probs = self.attention_dropout.forward(softmax(scores, 3));
+            probs.matmul(v)
+        } else {
+            // The backend's fused kernel (no dropout): same result, without materialising
+            // the transposed keys and the score tensor on CPU, flash attention on GPU.
+            attention(q, k, v, None, key_bias, AttentionModuleOptions::default())
+        };
+        let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
         let out = self.output_dropout.forward(self.output.forward(context));
         self.layer_norm.forward(out + x)
     }

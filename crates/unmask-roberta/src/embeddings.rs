@@ -1,7 +1,8 @@
 use burn::module::Module;
-use burn::nn::{Dropout, DropoutConfig, Embedding, LayerNorm};
+use burn::nn::{Embedding, LayerNorm};
 use burn::tensor::{Int, Tensor, backend::Backend};
 
+use crate::Dropout;
 use crate::config::ModelKind;
 
 /// Word + position + token-type embeddings, then LayerNorm and dropout.
@@ -47,8 +48,4 @@ impl<B: Backend> Embeddings<B> {
                 .expand([batch, seq]),
         }
     }
-}
-
-pub fn dropout(prob: f64) -> Dropout {
-    DropoutConfig::new(prob).init()
 }

@@ -1,7 +1,8 @@
 use burn::module::Module;
-use burn::nn::{Dropout, LayerNorm, Linear};
+use burn::nn::{LayerNorm, Linear};
 use burn::tensor::{Tensor, backend::Backend};
 
+use crate::Dropout;
 use crate::activation::Activation;
 use crate::attention::SelfAttention;
 

@@ -5,6 +5,7 @@ mod activation;
 mod attention;
 pub mod checkpoint;
 pub mod config;
+mod dropout;
 mod embeddings;
 pub mod error;
 pub mod fill_mask;
@@ -17,5 +18,6 @@ pub mod tensor_file;
 
 pub use checkpoint::{LoadReport, load_masked_lm, save_masked_lm};
 pub use config::{HiddenAct, MaskedLmConfig, ModelKind};
+pub use dropout::Dropout;
 pub use error::ModelError;
 pub use model::MaskedLm;

@@ -6,10 +6,11 @@ use burn::module::Param;
 use burn::nn::{Embedding, LayerNorm, Linear};
 use burn::tensor::{Tensor, backend::Backend};
 
+use crate::Dropout;
 use crate::activation::Activation;
 use crate::attention::SelfAttention;
 use crate::config::{MaskedLmConfig, ModelKind};
-use crate::embeddings::{Embeddings, dropout};
+use crate::embeddings::Embeddings;
 use crate::error::ModelError;
 use crate::init;
 use crate::layer::EncoderLayer;
@@ -166,7 +167,7 @@ pub fn build_encoder<B: Backend, S: ParamSource<B>>(
             [config.type_vocab_size, h],
         )?,
         layer_norm: layer_norm(src, "embeddings.LayerNorm", config, device)?,
-        dropout: dropout(config.hidden_dropout_prob),
+        dropout: Dropout::new(config.hidden_dropout_prob),
         kind: config.model_type,
         pad_token_id: config.pad_token_id,
     };
@@ -186,14 +187,14 @@ pub fn build_encoder<B: Backend, S: ParamSource<B>>(
                     config,
                     device,
                 )?,
-                attention_dropout: dropout(config.attention_probs_dropout_prob),
-                output_dropout: dropout(config.hidden_dropout_prob),
+                attention_dropout: Dropout::new(config.attention_probs_dropout_prob),
+                output_dropout: Dropout::new(config.hidden_dropout_prob),
                 num_heads: config.num_attention_heads,
             },
             intermediate: linear(src, &format!("{p}.intermediate.dense"), h, ffn)?,
             output: linear(src, &format!("{p}.output.dense"), ffn, h)?,
             layer_norm: layer_norm(src, &format!("{p}.output.LayerNorm"), config, device)?,
-            dropout: dropout(config.hidden_dropout_prob),
+            dropout: Dropout::new(config.hidden_dropout_prob),
             activation: Activation::new(config.hidden_act),
         });
     }
