@@ -1,11 +1,11 @@
 use burn::module::Module;
 use burn::nn::{LayerNorm, Linear};
-
-use crate::Dropout;
 use burn::tensor::activation::softmax;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Tensor, backend::Backend};
+
+use crate::Dropout;
 
 /// Bidirectional multi-head self-attention with BERT's output block
 /// (dense, dropout, residual, post-LayerNorm).
