@@ -6,9 +6,7 @@ use burn::optim::{AdamWConfig, GradientsParams, Optimizer};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::{SeedableRng, rngs::StdRng};
 use unmask_roberta::MaskedLm;
-use unmask_schedule::{Linear, LossWeighting, TimeSampler};
 use unmask_train::loss::target_loss;
-use unmask_train::{DiffusionBatcher, Maskable};
 
 type B = Autodiff<Flex>;
 
@@ -22,17 +20,7 @@ fn train_step(c: &mut Criterion) {
         .init::<B, MaskedLm<B>>();
     let ids = benches::random_ids(batch, seq, config.vocab_size, 1);
     let rows: Vec<&[u32]> = ids.chunks(seq).collect();
-    let batcher = DiffusionBatcher::new(
-        Box::new(Linear::default()),
-        LossWeighting::Uniform,
-        TimeSampler::antithetic(1e-3).unwrap(),
-        Maskable {
-            mask_id: 4,
-            protected_ids: vec![0, 1, 2, 3, 4],
-            prompt_len: 0,
-        },
-    )
-    .unwrap();
+    let batcher = benches::linear_batcher();
     let mut rng = StdRng::seed_from_u64(0);
     let mut group = c.benchmark_group("train step cpu-small 16x128");
     group.sample_size(10);

@@ -10,9 +10,7 @@ use burn::backend::{Autodiff, Flex};
 use burn::optim::{AdamWConfig, GradientsParams, Optimizer};
 use rand::{SeedableRng, rngs::StdRng};
 use unmask_roberta::MaskedLm;
-use unmask_schedule::{Linear, LossWeighting, TimeSampler};
 use unmask_train::loss::target_loss;
-use unmask_train::{DiffusionBatcher, Maskable};
 
 type B = Autodiff<Flex>;
 
@@ -41,17 +39,7 @@ fn main() {
         .init::<B, MaskedLm<B>>();
     let ids = benches::random_ids(batch, seq, config.vocab_size, 1);
     let rows: Vec<&[u32]> = ids.chunks(seq).collect();
-    let batcher = DiffusionBatcher::new(
-        Box::new(Linear::default()),
-        LossWeighting::Uniform,
-        TimeSampler::antithetic(1e-3).expect("valid eps"),
-        Maskable {
-            mask_id: 4,
-            protected_ids: vec![0, 1, 2, 3, 4],
-            prompt_len: 0,
-        },
-    )
-    .expect("valid batcher");
+    let batcher = benches::linear_batcher();
     let mut rng = StdRng::seed_from_u64(0);
     let mut totals = [0.0f64; 3];
     for step in 0..=steps {

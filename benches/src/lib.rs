@@ -4,6 +4,8 @@
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use unmask_roberta::{MaskedLm, MaskedLmConfig};
+use unmask_schedule::{Linear, LossWeighting, TimeSampler};
+use unmask_train::{DiffusionBatcher, Maskable};
 
 // CPU tensors are large, short-lived allocations; see `mimalloc` in the workspace Cargo.toml. Every
 // benchmark links this crate, so it measures what the binaries run with.
@@ -34,4 +36,20 @@ pub fn random_ids(batch: usize, seq: usize, vocab: usize, seed: u64) -> Vec<u32>
 pub fn ids_tensor<B: Backend>(ids: &[u32], batch: usize, device: &B::Device) -> Tensor<B, 2, Int> {
     let data: Vec<i64> = ids.iter().map(|&t| t as i64).collect();
     Tensor::from_data(TensorData::new(data, [batch, ids.len() / batch]), device)
+}
+
+/// The training benchmarks' batcher: linear schedule, uniform weighting, antithetic time,
+/// special ids 0-4 protected, no prompt.
+pub fn linear_batcher() -> DiffusionBatcher {
+    DiffusionBatcher::new(
+        Box::new(Linear::default()),
+        LossWeighting::Uniform,
+        TimeSampler::antithetic(1e-3).expect("1e-3 is a valid eps"),
+        Maskable {
+            mask_id: 4,
+            protected_ids: vec![0, 1, 2, 3, 4],
+            prompt_len: 0,
+        },
+    )
+    .expect("a valid batcher")
 }
