@@ -67,8 +67,11 @@ impl DiffusionBatcher {
     }
 
     /// Masks each maskable token of each block independently with its schedule rate at the
-    /// row's time t. A row with maskable tokens but no mask drawn gets one, so every row
-    /// contributes to the loss.
+    /// row's time t. Under uniform weighting a row with maskable tokens but no mask drawn
+    /// gets one, so every row contributes to the loss. Under ELBO weighting it does not:
+    /// the bound's estimator counts such a row as 0, and a forced mask would add a term
+    /// the bound does not have, carried by the largest weights (~1/t at small t). An ELBO
+    /// batch can therefore have no masked token at all; its loss is 0.
     ///
     /// Normalisation: uniform weighting averages over masked tokens (BERT, the seed);
     /// ELBO weighting divides the weighted sum by the number of maskable tokens (LLaDA),
@@ -115,7 +118,10 @@ impl DiffusionBatcher {
                 }
                 out.input_ids.push(id);
             }
-            if out.masked_positions.len() == first_masked && !maskable.is_empty() {
+            if self.weighting == LossWeighting::Uniform
+                && out.masked_positions.len() == first_masked
+                && !maskable.is_empty()
+            {
                 let flat = maskable[rng.random_range(0..maskable.len())];
                 out.targets.push(out.input_ids[flat]);
                 out.input_ids[flat] = self.maskable.mask_id;
@@ -130,5 +136,82 @@ impl DiffusionBatcher {
         }
         .max(1.0);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    use super::*;
+
+    /// A diffusion schedule that almost never masks: alpha = 1 - 1e-12 t, ELBO weight 1/t.
+    #[derive(Debug)]
+    struct AlmostNothing;
+
+    impl MaskSchedule for AlmostNothing {
+        fn name(&self) -> String {
+            "almost-nothing".to_string()
+        }
+        fn mask_rate(&self, t: f64) -> f64 {
+            1e-12 * t
+        }
+        fn alpha_derivative(&self, _t: f64) -> f64 {
+            -1e-12
+        }
+    }
+
+    fn batcher(weighting: LossWeighting) -> DiffusionBatcher {
+        DiffusionBatcher::new(
+            Box::new(AlmostNothing),
+            weighting,
+            TimeSampler::iid(1e-3).unwrap(),
+            Maskable {
+                mask_id: 99,
+                protected_ids: vec![0],
+                prompt_len: 1,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn uniform_weighting_forces_one_mask_in_a_row_that_drew_none() {
+        let blocks: Vec<Vec<u32>> = (0..4)
+            .map(|r| (1..=8).map(|c| r * 10 + c).collect())
+            .collect();
+        let rows: Vec<&[u32]> = blocks.iter().map(Vec::as_slice).collect();
+        let batch = batcher(LossWeighting::Uniform)
+            .mask(&rows, &mut StdRng::seed_from_u64(1))
+            .unwrap();
+        assert_eq!(batch.masked_positions.len(), 4);
+        let masked_rows: Vec<usize> = batch.masked_positions.iter().map(|p| p / 8).collect();
+        assert_eq!(masked_rows, [0, 1, 2, 3]);
+        assert!(batch.masked_positions.iter().all(|p| p % 8 >= 1));
+        assert_eq!(batch.weights, [1.0; 4]);
+        assert_eq!(batch.normalizer, 4.0);
+    }
+
+    #[test]
+    fn elbo_weighting_does_not_force_a_mask() {
+        // Forcing one mask per row under ELBO weighting adds a term of weight ~1/t that
+        // the bound does not have: a row that drew no mask must contribute nothing.
+        let blocks: Vec<Vec<u32>> = (0..4)
+            .map(|r| (1..=8).map(|c| r * 10 + c).collect())
+            .collect();
+        let rows: Vec<&[u32]> = blocks.iter().map(Vec::as_slice).collect();
+        let batch = batcher(LossWeighting::Elbo)
+            .mask(&rows, &mut StdRng::seed_from_u64(1))
+            .unwrap();
+        assert!(
+            batch.masked_positions.is_empty(),
+            "{:?}",
+            batch.masked_positions
+        );
+        assert!(batch.targets.is_empty() && batch.weights.is_empty());
+        assert_eq!(batch.input_ids, blocks.concat());
+        // 7 maskable tokens per row (position 0 is the prompt).
+        assert_eq!(batch.normalizer, 28.0);
     }
 }

@@ -116,6 +116,25 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_without_masked_tokens_has_zero_loss_and_gradient() {
+        // ELBO weighting forces no mask, so at small t a whole batch can draw none.
+        let (model, mut batch) = setup();
+        batch.masked_positions.clear();
+        batch.targets.clear();
+        batch.weights.clear();
+        batch.input_ids = vec![0, 7, 8, 9, 30, 2, 0, 5, 11, 12, 39, 2];
+        let device = Default::default();
+        let out = target_loss(&model, &batch, &device);
+        assert_eq!(out.nll.dims(), [0]);
+        assert_eq!(out.correct.dims(), [0]);
+        assert_eq!(out.loss.clone().into_scalar(), 0.0);
+        let grads = burn::optim::GradientsParams::from_grads(out.loss.backward(), &model);
+        let mut optim = burn::optim::AdamWConfig::new().init::<Ad, MaskedLm<Ad>>();
+        let stepped = burn::optim::Optimizer::step(&mut optim, 1e-3, model, grads);
+        let _ = stepped.embeddings.word.weight.val().into_data();
+    }
+
+    #[test]
     fn has_the_gradient_of_log_softmax_cross_entropy() {
         let (model, batch) = setup();
         let device = Default::default();
