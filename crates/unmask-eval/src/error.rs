@@ -9,11 +9,12 @@ pub type BoxedError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub enum EvalError {
     #[error(
         "the perplexity bound needs a diffusion schedule with an ELBO weight, but `{schedule}` \
-         is a fixed mask rate; evaluate under a diffusion schedule such as `linear` (the \
+         has none ({reason}); evaluate under a diffusion schedule such as `linear` (the \
          default). The bound is a property of the model and the evaluation schedule only the \
-         measuring tape, so a model trained with `fixed:0.15` is still measured under `linear`"
+         measuring tape, so a model trained with `fixed:0.15` or `spindle` is still measured \
+         under `linear`"
     )]
-    NoElboWeight { schedule: String },
+    NoElboWeight { schedule: String, reason: String },
 
     #[error(
         "schedule `{schedule}` gave the ELBO weight {weight} at t = {t}; a diffusion schedule's \

@@ -100,6 +100,7 @@ pub fn perplexity_bound<D: Denoiser + ?Sized>(
     if !schedule.has_elbo() {
         return Err(EvalError::NoElboWeight {
             schedule: schedule.name(),
+            reason: schedule.no_elbo_reason(),
         });
     }
     let masking = &options.masking;

@@ -103,15 +103,35 @@ fn elbo_weight_comes_from_the_evaluation_schedule() {
     assert!((report.nll_per_token - ln_v).abs() < 4.0 * sigma + 1e-6);
 }
 
+/// Spindle's per-token rates with a scalar ELBO weight (its envelope's 1/t): spindle
+/// itself has none, but a per-token schedule that declares one is masked token by token.
+#[derive(Debug)]
+struct PerTokenWithWeight(Box<dyn MaskSchedule>);
+
+impl MaskSchedule for PerTokenWithWeight {
+    fn name(&self) -> String {
+        format!("weighted-{}", self.0.name())
+    }
+    fn mask_rate(&self, t: f64) -> f64 {
+        self.0.mask_rate(t)
+    }
+    fn alpha_derivative(&self, t: f64) -> f64 {
+        self.0.alpha_derivative(t)
+    }
+    fn token_mask_rates(&self, t: f64, tokens: &[u32], out: &mut [f64]) {
+        self.0.token_mask_rates(t, tokens, out)
+    }
+}
+
 #[test]
 fn per_token_schedule_masks_only_maskable_tokens_at_their_own_rates() {
     // Spindle with lambda 1: token 1 is frequent (survives longer), token 2 rare.
     let counts = ScheduleContext::with_token_counts(vec![0, 1_000_000, 1]);
-    let schedule: Arc<dyn MaskSchedule> = Arc::from(
+    let schedule: Arc<dyn MaskSchedule> = Arc::new(PerTokenWithWeight(
         ScheduleRegistry::with_builtins()
             .build("spindle:1", &counts)
             .unwrap(),
-    );
+    ));
     let sequences: Vec<Vec<u32>> = (0..200).map(|_| [1, 2].repeat(50)).collect();
     let mut model = KnowsTruth::new(3, 0.5);
     let options = BoundOptions::new(MASK).with_schedule(schedule);
@@ -245,6 +265,29 @@ fn fixed_rate_schedule_is_a_clear_error() {
         "linear",
         "measuring tape",
     ] {
+        assert!(message.contains(needle), "{message}");
+    }
+}
+
+#[test]
+fn spindle_schedule_is_a_clear_error() {
+    // Its per-token rates have per-token ELBO weights; the envelope's 1/t is not a bound.
+    let counts = ScheduleContext::with_token_counts(vec![0, 1_000_000, 1]);
+    let schedule: Arc<dyn MaskSchedule> = Arc::from(
+        ScheduleRegistry::with_builtins()
+            .build("spindle:0.3", &counts)
+            .unwrap(),
+    );
+    let options = BoundOptions::new(MASK).with_schedule(schedule);
+    let err = perplexity_bound(
+        &mut Uniform { vocab: 8, calls: 0 },
+        &[vec![1, 2, 1]],
+        &options,
+    )
+    .unwrap_err();
+    assert!(matches!(err, EvalError::NoElboWeight { .. }), "{err}");
+    let message = err.to_string();
+    for needle in ["spindle:0.3", "per-token", "linear"] {
         assert!(message.contains(needle), "{message}");
     }
 }

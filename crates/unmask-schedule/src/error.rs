@@ -41,10 +41,10 @@ pub enum ScheduleError {
     InvalidTokenCounts { schedule: String, reason: String },
 
     #[error(
-        "schedule `{schedule}` has no ELBO weight (a fixed mask rate is not a diffusion \
-         schedule); use the `uniform` loss weighting with it"
+        "schedule `{schedule}` has no ELBO weight ({reason}); use the `uniform` loss \
+         weighting with it"
     )]
-    NoElboWeight { schedule: String },
+    NoElboWeight { schedule: String, reason: String },
 
     #[error(
         "schedule `{schedule}` gave the invalid ELBO weight {weight} at t = {t}; \

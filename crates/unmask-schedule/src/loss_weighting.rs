@@ -32,6 +32,7 @@ impl LossWeighting {
         match self {
             Self::Elbo if !schedule.has_elbo() => Err(ScheduleError::NoElboWeight {
                 schedule: schedule.name(),
+                reason: schedule.no_elbo_reason(),
             }),
             _ => Ok(()),
         }

@@ -44,4 +44,10 @@ pub trait MaskSchedule: Debug + Send + Sync {
     fn has_elbo(&self) -> bool {
         self.elbo_weight(1.0).is_some()
     }
+
+    /// Why the schedule has no ELBO weight, for the errors of ELBO-weighted training and
+    /// the perplexity bound; only asked where [`MaskSchedule::has_elbo`] is `false`.
+    fn no_elbo_reason(&self) -> String {
+        "a fixed mask rate is not a diffusion schedule".to_string()
+    }
 }

@@ -23,7 +23,12 @@ use crate::{MaskSchedule, ScheduleArgs, ScheduleError};
 /// d > 0 the unclipped survival 1 - t + lambda sin(pi t) d is concave and starts at 1, so
 /// wherever it rises it is above the 0.999 cap; with d < 0 it is convex and ends at 0, so
 /// wherever it rises it is below 0.
-/// The ELBO weight is that of the linear envelope, 1/t.
+/// There is no scalar ELBO weight: token i's continuous-time weight is
+/// `-p_i'(t) / (1 - p_i(t))`, which differs from token to token (and depends on the other
+/// tokens of the sequence through the mean), so the envelope's 1/t would weight the loss
+/// wrongly and the "bound" would not be one. [`MaskSchedule::elbo_weight`] is `None`:
+/// ELBO-weighted training and the perplexity bound refuse spindle with an error that says
+/// so; train it with `uniform` weighting and measure it under `linear`.
 #[derive(Clone, PartialEq)]
 pub struct Spindle {
     lambda: f64,
@@ -116,8 +121,19 @@ impl MaskSchedule for Spindle {
         t.clamp(0.0, 1.0)
     }
 
+    /// The envelope's `d alpha / dt`; not an ELBO weight of the per-token rates.
     fn alpha_derivative(&self, _t: f64) -> f64 {
         -1.0
+    }
+
+    fn elbo_weight(&self, _t: f64) -> Option<f64> {
+        None
+    }
+
+    fn no_elbo_reason(&self) -> String {
+        "its per-token mask rates need per-token ELBO weights, and the scalar 1/t of its \
+         envelope is not one"
+            .to_string()
     }
 
     fn token_mask_rates(&self, t: f64, tokens: &[u32], out: &mut [f64]) {
@@ -175,6 +191,24 @@ mod tests {
         }
         schedule.token_mask_rates(1.0, &[0, 1], &mut out);
         assert_eq!(out, [1.0, 1.0]);
+    }
+
+    #[test]
+    fn has_no_scalar_elbo_weight() {
+        use crate::LossWeighting;
+        let schedule = Spindle::new(0.3, &[99, 9999]).unwrap();
+        for t in [0.0, 0.3, 1.0] {
+            assert_eq!(schedule.elbo_weight(t), None);
+        }
+        assert!(!schedule.has_elbo());
+        let err = LossWeighting::Elbo.weight(&schedule, 0.5).unwrap_err();
+        assert!(matches!(err, ScheduleError::NoElboWeight { .. }), "{err}");
+        let message = err.to_string();
+        for needle in ["spindle:0.3", "per-token", "uniform"] {
+            assert!(message.contains(needle), "{message}");
+        }
+        assert!(LossWeighting::Elbo.check(&schedule).is_err());
+        assert!(LossWeighting::Uniform.check(&schedule).is_ok());
     }
 
     #[test]
