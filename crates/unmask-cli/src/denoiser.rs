@@ -1,5 +1,7 @@
 //! The burn masked LM behind the sampler's `Denoiser` trait: one encoder pass over the
-//! batch, the vocabulary projection only at the requested positions, one copy to the host.
+//! batch, then the head (dense, LayerNorm, vocabulary projection) only on the hidden states
+//! gathered at the requested positions; only those `[n, vocab]` logits reach the host, in one
+//! copy (none more for a single canvas).
 
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 use unmask_roberta::MaskedLm;
@@ -58,6 +60,10 @@ impl<B: Backend> Denoiser for MaskedLmDenoiser<B> {
             .convert::<f32>()
             .into_vec::<f32>()
             .map_err(|e| anyhow::anyhow!("reading logits: {e:?}"))?;
+        if batch == 1 {
+            // One canvas: its rows are the whole buffer, no second copy.
+            return Ok(vec![logits]);
+        }
         let vocab = self.vocab_size();
         let mut out = Vec::with_capacity(batch);
         let mut offset = 0;

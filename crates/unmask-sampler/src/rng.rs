@@ -1,7 +1,8 @@
 //! Where the sampler's randomness comes from, spelled out so that a run can be reproduced.
 //!
 //! Canvas `b` of a batch owns two ChaCha8 streams seeded with the run's seed: stream `2b`
-//! draws tokens (one number per sampled token), stream `2b + 1` makes the loop's decisions
+//! draws tokens (one number per sampled token, and one per position the `seed` loop does not
+//! sample because it is re-masked at once), stream `2b + 1` makes the loop's decisions
 //! (re-masking, ancestral reveals, random commit order). A canvas therefore gets the same
 //! output whatever else is in its batch, and the decisions do not depend on how many numbers
 //! token sampling used.

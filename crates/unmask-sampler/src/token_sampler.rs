@@ -84,6 +84,15 @@ impl TokenSampler {
         }
     }
 
+    /// Takes from `rng` what [`TokenSampler::draw`] would take (one number when sampling,
+    /// none when greedy) without a row: a loop that skips a position it would have sampled
+    /// keeps the stream where sampling it would have left it.
+    pub fn skip<R: Rng + ?Sized>(&self, rng: &mut R) {
+        if self.inv_temperature.is_some() {
+            let _: f64 = rng.random();
+        }
+    }
+
     /// Draws a token from `row` (modified in place: forbidden entries become -inf). `mask_id`
     /// is always forbidden. Uses one `rng` number when it samples (temperature above 0).
     pub fn draw<R: Rng + ?Sized>(

@@ -49,32 +49,41 @@ fn seed_policy_matches_a_direct_reimplementation() {
     cfg.seed = 42;
     cfg.forbidden = vec![0];
     let trace = run(cfg, &mut model, vec![canvas.clone()]).unwrap();
-    assert_eq!(trace.generation.nfe, 10);
     assert_eq!(trace.generation.steps_taken, 10);
 
     let generated = canvas.generated_positions();
     let mut tokens = canvas.tokens().to_vec();
     let mut rng = decision_rng(42, 0);
+    let mut calls = 0;
     for k in 0..10 {
+        // The re-mask draw comes first; only the positions that keep their sample are asked for.
+        let remask = 1.0 - (k + 1) as f64 / 10.0;
+        let keeps: Vec<bool> = generated
+            .iter()
+            .map(|_| k == 9 || rng.random::<f64>() >= remask)
+            .collect();
+        let kept: Vec<usize> = generated
+            .iter()
+            .zip(&keeps)
+            .filter_map(|(&p, &keep)| keep.then_some(p))
+            .collect();
         assert_eq!(
             trace.requested(k, 0),
-            generated,
-            "the seed loop asks for every generated position"
+            kept,
+            "the seed loop asks for the positions that survive the re-mask"
         );
+        calls += usize::from(!kept.is_empty());
         let seen = tokens.clone();
-        for &p in &generated {
-            tokens[p] = model.argmax(&seen, p, &[0]);
-        }
-        let remask = 1.0 - (k + 1) as f64 / 10.0;
-        if k < 9 {
-            for &p in &generated {
-                if rng.random::<f64>() < remask {
-                    tokens[p] = MASK;
-                }
-            }
+        for (&p, &keep) in generated.iter().zip(&keeps) {
+            tokens[p] = if keep {
+                model.argmax(&seen, p, &[0])
+            } else {
+                MASK
+            };
         }
         assert_eq!(trace.snapshots[k][0].tokens(), tokens, "step {k}");
     }
+    assert_eq!(trace.generation.nfe, calls);
 }
 
 #[test]

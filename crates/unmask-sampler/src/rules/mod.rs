@@ -130,7 +130,7 @@ pub(crate) trait BlockRule {
 /// The rule of `policy` for a block whose `masked` positions are to be filled in `budget` steps.
 pub(crate) fn start_block(policy: &Policy, masked: usize, budget: usize) -> Box<dyn BlockRule> {
     match policy {
-        Policy::Seed => Box::new(seed::SeedRule),
+        Policy::Seed => Box::new(seed::SeedRule::default()),
         Policy::Ancestral { schedule } => Box::new(ancestral::AncestralRule::new(schedule.clone())),
         Policy::Confidence { score, split } => Box::new(confidence::ConfidenceRule::new(
             *score,
