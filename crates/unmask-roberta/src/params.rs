@@ -9,7 +9,7 @@ use burn::tensor::{Tensor, backend::Backend};
 use crate::Dropout;
 use crate::activation::Activation;
 use crate::attention::SelfAttention;
-use crate::config::{MaskedLmConfig, ModelKind};
+use crate::config::{HiddenAct, MaskedLmConfig, ModelKind};
 use crate::embeddings::Embeddings;
 use crate::error::ModelError;
 use crate::init;
@@ -201,6 +201,16 @@ pub fn build_encoder<B: Backend, S: ParamSource<B>>(
     Ok((embeddings, layers))
 }
 
+/// The MLM head's activation, as transformers has it: `RobertaLMHead` always applies
+/// exact GELU, whatever `hidden_act` says; BERT's `BertPredictionHeadTransform` follows
+/// `hidden_act`.
+pub fn head_act(config: &MaskedLmConfig) -> HiddenAct {
+    match config.model_type {
+        ModelKind::Roberta => HiddenAct::Gelu,
+        ModelKind::Bert => config.hidden_act,
+    }
+}
+
 pub fn build_head<B: Backend, S: ParamSource<B>>(
     config: &MaskedLmConfig,
     device: &B::Device,
@@ -212,7 +222,7 @@ pub fn build_head<B: Backend, S: ParamSource<B>>(
         dense: linear(src, names.dense, h, h)?,
         layer_norm: layer_norm(src, names.layer_norm, config, device)?,
         bias: Param::from_tensor(src.tensor1(names.bias, config.vocab_size, ParamRole::Bias)?),
-        activation: Activation::new(config.hidden_act),
+        activation: Activation::new(head_act(config)),
     })
 }
 
