@@ -12,6 +12,7 @@ pub mod objective;
 pub mod state;
 pub mod token_predictor;
 pub mod trainer;
+pub mod weight_decay;
 
 pub use batcher::{DiffusionBatcher, Maskable, TrainBatch};
 pub use config::{Architecture, TrainConfig};

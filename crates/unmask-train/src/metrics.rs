@@ -90,6 +90,34 @@ impl MetricsCsv {
         Ok(Self { out })
     }
 
+    /// Opens `path` to continue a run resumed from the checkpoint of step `step`: the rows
+    /// logged after that step (by the run that was stopped after its last checkpoint) are
+    /// dropped first, so that the resumed run logs them once. A torn last line (no
+    /// newline) is dropped as well.
+    pub fn open_resumed(path: &Path, step: usize) -> Result<Self> {
+        if path.exists() {
+            let text = std::fs::read_to_string(path)?;
+            let mut kept = String::with_capacity(text.len());
+            for (i, line) in text.split_inclusive('\n').enumerate() {
+                if !line.ends_with('\n') {
+                    break;
+                }
+                let row_step = line.split(',').next().and_then(|f| f.parse::<usize>().ok());
+                // The header (first line) and every row up to the checkpoint's step.
+                if (i == 0 && row_step.is_none()) || row_step.is_some_and(|s| s <= step) {
+                    kept.push_str(line);
+                }
+            }
+            if kept.len() != text.len() {
+                let tmp = path.with_extension("csv.tmp");
+                std::fs::write(&tmp, &kept)?;
+                File::open(&tmp)?.sync_all()?;
+                std::fs::rename(&tmp, path)?;
+            }
+        }
+        Self::open(path)
+    }
+
     pub fn write(&mut self, row: &MetricsRow) -> Result<()> {
         let buckets: Vec<String> = row
             .buckets
@@ -123,6 +151,51 @@ mod tests {
         assert_eq!(bucket_of(0.15), 1);
         assert_eq!(bucket_of(0.999), 9);
         assert_eq!(bucket_of(1.0), 9);
+    }
+
+    #[test]
+    fn open_resumed_drops_the_rows_after_the_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("metrics.csv");
+        let header = "step,split,loss\n";
+        let rows = "0,validation,9\n5,train,8\n10,train,7\n10,validation,7\n15,train,6\n";
+        std::fs::write(&path, format!("{header}{rows}20,tr")).unwrap();
+        let mut csv = MetricsCsv::open_resumed(&path, 10).unwrap();
+        let kept = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            kept,
+            "step,split,loss\n0,validation,9\n5,train,8\n10,train,7\n10,validation,7\n"
+        );
+        let mut row = MetricsRow {
+            step: 15,
+            split: "train",
+            loss: 6.0,
+            accuracy: 0.0,
+            lr: 0.0,
+            tokens_per_s: 0.0,
+            grad_norm: 0.0,
+            buckets: [None; BUCKETS],
+        };
+        csv.write(&row).unwrap();
+        row.step = 20;
+        csv.write(&row).unwrap();
+        let steps: Vec<String> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                "0,validation",
+                "5,train",
+                "10,train",
+                "10,validation",
+                "15,train",
+                "20,train"
+            ]
+        );
     }
 
     #[test]

@@ -1,5 +1,11 @@
 //! Resumable training checkpoints: model and optimizer records plus the loop position,
-//! written to a temporary directory and renamed into place.
+//! written to a temporary directory, flushed to disk, and renamed into place.
+//!
+//! A checkpoint directory is complete when its `state.json` is there: it is written last,
+//! after the records are on disk. [`save`] writes `checkpoint.tmp/`, renames the current
+//! `checkpoint/` to `checkpoint.old/`, renames `checkpoint.tmp/` to `checkpoint/` and removes
+//! `checkpoint.old/`; a crash between the two renames leaves no `checkpoint/`, and
+//! [`recover`] puts the newest complete copy back.
 
 use std::path::{Path, PathBuf};
 
@@ -31,7 +37,43 @@ pub fn checkpoint_dir(run_dir: &Path) -> PathBuf {
     run_dir.join(CHECKPOINT_DIR)
 }
 
-/// Writes `run_dir/checkpoint` atomically: a half-written checkpoint never replaces a good one.
+/// The marker of a complete checkpoint directory (written last).
+const STATE_FILE: &str = "state.json";
+
+fn tmp_dir(run_dir: &Path) -> PathBuf {
+    run_dir.join(format!("{CHECKPOINT_DIR}.tmp"))
+}
+
+fn old_dir(run_dir: &Path) -> PathBuf {
+    run_dir.join(format!("{CHECKPOINT_DIR}.old"))
+}
+
+/// Whether `dir` holds a complete checkpoint (its `state.json` is there).
+pub fn is_complete(dir: &Path) -> bool {
+    dir.join(STATE_FILE).is_file()
+}
+
+/// Flushes a file or a directory (its entries) to disk.
+fn sync_path(path: &Path) -> Result<()> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("flushing {} to disk", path.display()))
+}
+
+/// Flushes every file in `dir`, then `dir` itself.
+fn sync_dir_contents(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_file() {
+            sync_path(&path)?;
+        }
+    }
+    sync_path(dir)
+}
+
+/// Writes `run_dir/checkpoint` atomically: a half-written checkpoint never replaces a good
+/// one, and the records, `state.json` and the renames are flushed to disk (fsync) before
+/// the old checkpoint is dropped.
 pub fn save<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
     run_dir: &Path,
     model: &M,
@@ -39,8 +81,8 @@ pub fn save<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
     state: &LoopState,
 ) -> Result<()> {
     let final_dir = checkpoint_dir(run_dir);
-    let tmp = run_dir.join(format!("{CHECKPOINT_DIR}.tmp"));
-    let old = run_dir.join(format!("{CHECKPOINT_DIR}.old"));
+    let tmp = tmp_dir(run_dir);
+    let old = old_dir(run_dir);
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     recorder()
@@ -49,14 +91,66 @@ pub fn save<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
     recorder()
         .record(optim.to_record(), tmp.join("optimizer"))
         .context("writing the optimizer record")?;
-    std::fs::write(tmp.join("state.json"), serde_json::to_string_pretty(state)?)?;
+    // The records reach the disk before the marker that says they are complete.
+    sync_dir_contents(&tmp)?;
+    let state_file = tmp.join(STATE_FILE);
+    std::fs::write(&state_file, serde_json::to_string_pretty(state)?)?;
+    sync_path(&state_file)?;
+    sync_path(&tmp)?;
     let _ = std::fs::remove_dir_all(&old);
     if final_dir.exists() {
         std::fs::rename(&final_dir, &old)?;
     }
     std::fs::rename(&tmp, &final_dir)?;
+    sync_path(run_dir)?;
     let _ = std::fs::remove_dir_all(&old);
     Ok(())
+}
+
+/// Puts a complete checkpoint back in `run_dir/checkpoint` after a crash inside [`save`],
+/// and returns whether there is one.
+///
+/// A complete `checkpoint/` is used as it is. Without one (a crash between the two
+/// renames), the complete `checkpoint.tmp/` (the newer copy) is renamed into place, or else
+/// the complete `checkpoint.old/`; an incomplete copy is never used.
+pub fn recover(run_dir: &Path) -> Result<bool> {
+    let final_dir = checkpoint_dir(run_dir);
+    if is_complete(&final_dir) {
+        return Ok(true);
+    }
+    for candidate in [tmp_dir(run_dir), old_dir(run_dir)] {
+        if is_complete(&candidate) {
+            if final_dir.exists() {
+                std::fs::remove_dir_all(&final_dir)
+                    .with_context(|| format!("removing {}", final_dir.display()))?;
+            }
+            std::fs::rename(&candidate, &final_dir).with_context(|| {
+                format!(
+                    "recovering {} as {}",
+                    candidate.display(),
+                    final_dir.display()
+                )
+            })?;
+            sync_path(run_dir)?;
+            eprintln!(
+                "recovered the checkpoint from {} (a run stopped while checkpointing)",
+                candidate.display()
+            );
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The step of the checkpoint in `run_dir/checkpoint`, if there is a complete one.
+pub fn saved_step(run_dir: &Path) -> Result<Option<usize>> {
+    let file = checkpoint_dir(run_dir).join(STATE_FILE);
+    if !file.is_file() {
+        return Ok(None);
+    }
+    let state: LoopState = serde_json::from_str(&std::fs::read_to_string(&file)?)
+        .with_context(|| format!("reading {}", file.display()))?;
+    Ok(Some(state.step))
 }
 
 /// Loads `run_dir/checkpoint` into `model` and `optim`; `None` when there is none.
@@ -67,7 +161,7 @@ pub fn load<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
     device: &B::Device,
 ) -> Result<Option<(M, O, LoopState)>> {
     let dir = checkpoint_dir(run_dir);
-    let state_file = dir.join("state.json");
+    let state_file = dir.join(STATE_FILE);
     if !state_file.is_file() {
         return Ok(None);
     }
@@ -84,4 +178,51 @@ pub fn load<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
         optim.load_record(optim_record),
         state,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_checkpoint(dir: &Path, step: Option<usize>) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("model.bin"), b"records").unwrap();
+        if let Some(step) = step {
+            let state = LoopState {
+                step,
+                seed: 1,
+                last_loss: None,
+            };
+            std::fs::write(dir.join(STATE_FILE), serde_json::to_string(&state).unwrap()).unwrap();
+        }
+    }
+
+    #[test]
+    fn recover_prefers_complete_checkpoints_newest_first() {
+        let run = tempfile::tempdir().unwrap();
+        let run = run.path();
+        assert!(!recover(run).unwrap());
+
+        // Crash between the renames: complete .old (step 5) and complete .tmp (step 10).
+        fake_checkpoint(&old_dir(run), Some(5));
+        fake_checkpoint(&tmp_dir(run), Some(10));
+        assert!(recover(run).unwrap());
+        assert_eq!(saved_step(run).unwrap(), Some(10));
+        assert!(!tmp_dir(run).exists());
+
+        // A complete checkpoint/ is left alone.
+        assert!(recover(run).unwrap());
+        assert_eq!(saved_step(run).unwrap(), Some(10));
+
+        // An incomplete .tmp is never used; the complete .old is.
+        std::fs::remove_dir_all(checkpoint_dir(run)).unwrap();
+        fake_checkpoint(&tmp_dir(run), None);
+        assert!(recover(run).unwrap());
+        assert_eq!(saved_step(run).unwrap(), Some(5));
+        assert!(!old_dir(run).exists());
+
+        // Nothing complete: nothing to resume from.
+        std::fs::remove_dir_all(checkpoint_dir(run)).unwrap();
+        assert!(!recover(run).unwrap());
+    }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use burn::module::AutodiffModule;
-use burn::optim::{AdamWConfig, GradientsAccumulator, GradientsParams, Optimizer};
+use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
@@ -27,6 +27,7 @@ use crate::metrics::{MetricsCsv, MetricsRow, Window};
 use crate::objective::Objective;
 use crate::state::{self, LoopState};
 use crate::token_predictor::TokenPredictor;
+use crate::weight_decay;
 
 /// How to run, beyond the config file.
 #[derive(Debug, Clone, Default)]
@@ -154,8 +155,9 @@ pub fn train<B: AutodiffBackend>(
 ) -> Result<TrainSummary> {
     config.validate().map_err(anyhow::Error::msg)?;
     let run_dir = &config.run.out_dir;
-    let checkpoint_exists = state::checkpoint_dir(run_dir).join("state.json").is_file();
-    if options.resume && !checkpoint_exists {
+    // A run killed between the two renames of a checkpoint left only checkpoint.tmp/ or
+    // checkpoint.old/: put the complete copy back first.
+    if options.resume && !state::recover(run_dir)? {
         bail!("--resume: no checkpoint in {}", run_dir.display());
     }
     std::fs::create_dir_all(run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
@@ -181,8 +183,15 @@ pub fn train<B: AutodiffBackend>(
     };
     let schedule_name = config.schedule.name.as_str();
     let needs_counts = schedule_name.starts_with("spindle");
-    if !needs_counts && !causal {
-        let schedule = registry.build(schedule_name, &ScheduleContext::default())?;
+    if !causal {
+        // A schedule that needs corpus counts is checked with a stand-in table: its
+        // parameters and its weighting fail here, before the corpus is read.
+        let context = if needs_counts {
+            ScheduleContext::with_token_counts(vec![1])
+        } else {
+            ScheduleContext::default()
+        };
+        let schedule = registry.build(schedule_name, &context)?;
         weighting.check(schedule.as_ref())?;
     }
 
@@ -305,12 +314,9 @@ where
 {
     let run_dir = &config.run.out_dir;
     let o = &config.optim;
-    let mut optim = AdamWConfig::new()
-        .with_beta_1(o.beta1 as f32)
-        .with_beta_2(o.beta2 as f32)
-        .with_epsilon(o.adam_eps as f32)
-        .with_weight_decay(o.weight_decay as f32)
-        .init::<B, M>();
+    // Weight decay is applied by parameter group in `adamw_step` (none on biases and
+    // LayerNorms), not by burn's AdamW.
+    let mut optim = weight_decay::adamw::<B, M>(o);
     let mut step = 0;
     if options.resume {
         let (m, opt, st) = state::load(run_dir, model, optim, device)?
@@ -339,7 +345,13 @@ where
         seed: config.run.seed,
         epoch: None,
     };
-    let mut csv = MetricsCsv::open(&run_dir.join("metrics.csv"))?;
+    let metrics_path = run_dir.join("metrics.csv");
+    let mut csv = if options.resume {
+        // Rows logged after the checkpoint are logged again by this run.
+        MetricsCsv::open_resumed(&metrics_path, step)?
+    } else {
+        MetricsCsv::open(&metrics_path)?
+    };
     let progress = if options.quiet {
         ProgressBar::hidden()
     } else {
@@ -428,7 +440,7 @@ where
             grad_norm = clip_global_norm(&model, &mut grads, o.grad_clip);
         }
         let rate = lr.at(step);
-        model = optim.step(rate, model, grads);
+        model = weight_decay::adamw_step(&mut optim, model, grads, rate, o.weight_decay);
         step += 1;
         window.steps += 1;
         window.tokens += (micro * o.grad_accum * block_len) as u64;

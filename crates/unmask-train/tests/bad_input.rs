@@ -207,6 +207,19 @@ fn elbo_weighting_of_a_fixed_rate_is_an_error() {
 }
 
 #[test]
+fn elbo_weighting_of_spindle_is_an_error() {
+    // Spindle's per-token rates have no scalar ELBO weight; refused before the corpus.
+    let err = schedule_error("spindle:0.3", "elbo", "iid");
+    assert_mentions(&err, &["spindle:0.3", "ELBO", "per-token", "uniform"]);
+}
+
+#[test]
+fn spindle_parameters_are_checked_before_the_corpus() {
+    let err = schedule_error("spindle:1.5", "uniform", "iid");
+    assert_mentions(&err, &["spindle", "1.5", "invalid"]);
+}
+
+#[test]
 fn unknown_weighting_and_time_sampling_are_errors() {
     assert_mentions(
         &schedule_error("linear", "elbow", "iid"),
