@@ -4,6 +4,7 @@ pub mod denoiser;
 pub mod device;
 pub mod fill_mask;
 pub mod generate;
+pub mod interrupt;
 pub mod source;
 pub mod tokenizer_cmd;
 pub mod train_cmd;

@@ -235,6 +235,8 @@ fn run(cli: Cli) -> Result<()> {
                 resume: a.resume,
                 stop_after: a.stop_after,
                 quiet: a.quiet,
+                // Ctrl-C: checkpoint the step reached and stop (exit status 130).
+                interrupt: unmask_cli::interrupt::ctrl_c_flag(),
                 ..TrainOptions::default()
             };
             let summary = run_on(a.device, Train { config, options })?;
@@ -253,6 +255,13 @@ fn run(cli: Cli) -> Result<()> {
             }
             if let Some(dir) = &summary.final_dir {
                 say!("model saved to {}", dir.display());
+            }
+            if summary.interrupted {
+                say!(
+                    "interrupted after step {}; the checkpoint is saved, continue with --resume",
+                    summary.steps_done
+                );
+                std::process::exit(unmask_cli::interrupt::INTERRUPTED_EXIT_CODE.into());
             }
         }
         Command::Tokenizer(TokenizerCommand::Train {

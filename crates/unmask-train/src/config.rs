@@ -139,6 +139,10 @@ pub struct RunSection {
     /// A resumable checkpoint every N steps; 0 = only at the end.
     #[serde(default = "default_checkpoint_every")]
     pub checkpoint_every: usize,
+    /// How many checkpoints to keep: the newest in `checkpoint/`, the older ones in
+    /// `checkpoint-STEP/` (default 1: only the newest).
+    #[serde(default = "default_keep_checkpoints")]
+    pub keep_checkpoints: usize,
 }
 
 fn default_dropout() -> f64 {
@@ -209,6 +213,9 @@ fn default_eval_batches() -> usize {
 }
 fn default_checkpoint_every() -> usize {
     100
+}
+fn default_keep_checkpoints() -> usize {
+    1
 }
 
 impl Default for TokenizerSection {
@@ -282,8 +289,12 @@ impl TrainConfig {
 
     pub fn validate(&self) -> Result<(), String> {
         let o = &self.optim;
-        let checks: [(bool, &str); 9] = [
+        let checks: [(bool, &str); 10] = [
             (self.run.steps > 0, "run.steps must be at least 1"),
+            (
+                self.run.keep_checkpoints > 0,
+                "run.keep_checkpoints must be at least 1",
+            ),
             (o.batch_size > 0, "optim.batch_size must be at least 1"),
             (o.grad_accum > 0, "optim.grad_accum must be at least 1"),
             (o.lr > 0.0 && o.lr.is_finite(), "optim.lr must be positive"),

@@ -80,6 +80,44 @@ pub fn save<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
     optim: &O,
     state: &LoopState,
 ) -> Result<()> {
+    save_keeping(run_dir, model, optim, state, 1)
+}
+
+/// The directory an older kept checkpoint of `step` moves to.
+pub fn kept_checkpoint_dir(run_dir: &Path, step: usize) -> PathBuf {
+    run_dir.join(format!("{CHECKPOINT_DIR}-{step}"))
+}
+
+/// The steps of the older kept checkpoints (`checkpoint-STEP/`), newest first.
+pub fn kept_steps(run_dir: &Path) -> Result<Vec<usize>> {
+    let mut steps = Vec::new();
+    let prefix = format!("{CHECKPOINT_DIR}-");
+    for entry in std::fs::read_dir(run_dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let step = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|n| n.parse::<usize>().ok());
+        if let Some(step) = step
+            && entry.path().is_dir()
+        {
+            steps.push(step);
+        }
+    }
+    steps.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(steps)
+}
+
+/// [`save`], keeping the `keep` newest checkpoints: the newest in `checkpoint/`, the
+/// `keep - 1` before it in `checkpoint-STEP/` (older ones are removed).
+pub fn save_keeping<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
+    run_dir: &Path,
+    model: &M,
+    optim: &O,
+    state: &LoopState,
+    keep: usize,
+) -> Result<()> {
     let final_dir = checkpoint_dir(run_dir);
     let tmp = tmp_dir(run_dir);
     let old = old_dir(run_dir);
@@ -103,8 +141,29 @@ pub fn save<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
     }
     std::fs::rename(&tmp, &final_dir)?;
     sync_path(run_dir)?;
+    if keep > 1 && is_complete(&old) {
+        let old_step = read_state(&old)?.step;
+        if old_step != state.step {
+            let kept = kept_checkpoint_dir(run_dir, old_step);
+            let _ = std::fs::remove_dir_all(&kept);
+            std::fs::rename(&old, &kept)?;
+        }
+    }
     let _ = std::fs::remove_dir_all(&old);
+    for step in kept_steps(run_dir)?
+        .into_iter()
+        .skip(keep.saturating_sub(1))
+    {
+        std::fs::remove_dir_all(kept_checkpoint_dir(run_dir, step))?;
+    }
+    sync_path(run_dir)?;
     Ok(())
+}
+
+fn read_state(dir: &Path) -> Result<LoopState> {
+    let file = dir.join(STATE_FILE);
+    serde_json::from_str(&std::fs::read_to_string(&file)?)
+        .with_context(|| format!("reading {}", file.display()))
 }
 
 /// Puts a complete checkpoint back in `run_dir/checkpoint` after a crash inside [`save`],

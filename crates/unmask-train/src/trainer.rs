@@ -2,6 +2,8 @@
 //! clipping, gradient accumulation, validation, metrics, resumable checkpoints.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -42,6 +44,10 @@ pub struct TrainOptions {
     pub model_dir: Option<PathBuf>,
     /// Schedules by name (default: the built-ins); register your own to train with them.
     pub registry: Option<ScheduleRegistry>,
+    /// Set it (from a Ctrl-C handler, another thread, a test) to stop the run cleanly: the
+    /// loop checks it between optimizer steps, checkpoints the step it has reached and
+    /// returns with [`TrainSummary::interrupted`] set. Modeled on burn-train's Interrupter.
+    pub interrupt: Arc<AtomicBool>,
 }
 
 /// What a finished (or stopped) run reports.
@@ -58,6 +64,8 @@ pub struct TrainSummary {
     pub parameters: usize,
     /// The final model in the Hugging Face layout (None when stopped early).
     pub final_dir: Option<PathBuf>,
+    /// The run stopped because [`TrainOptions::interrupt`] was set (after checkpointing).
+    pub interrupted: bool,
 }
 
 /// Derives independent, reproducible seeds from the run seed.
@@ -382,6 +390,7 @@ where
         elapsed: Duration::ZERO,
         parameters,
         final_dir: None,
+        interrupted: false,
     };
     let started = Instant::now();
     let mut trained_tokens = 0u64;
@@ -481,12 +490,13 @@ where
             summary.validation.push((step, valid.mean_loss()));
             csv.write(&validation_row(step, rate, &valid))?;
         }
-        let stop_here = options.stop_after == Some(step);
+        let interrupted = options.interrupt.load(Ordering::SeqCst);
+        let stop_here = options.stop_after == Some(step) || interrupted;
         if (config.run.checkpoint_every > 0 && step % config.run.checkpoint_every == 0)
             || stop_here
             || last
         {
-            state::save(
+            state::save_keeping(
                 run_dir,
                 &model,
                 &optim,
@@ -495,10 +505,23 @@ where
                     seed: config.run.seed,
                     last_loss: summary.last_loss,
                 },
+                config.run.keep_checkpoints,
             )?;
         }
         if stop_here && !last {
-            progress.abandon_with_message(format!("stopped after step {step}"));
+            let why = if interrupted {
+                "interrupted"
+            } else {
+                "stopped"
+            };
+            progress.abandon_with_message(format!("{why} after step {step}"));
+            if interrupted {
+                eprintln!(
+                    "interrupted after step {step}; checkpoint saved in {}; continue with --resume",
+                    state::checkpoint_dir(run_dir).display()
+                );
+            }
+            summary.interrupted = interrupted;
             summary.steps_done = step;
             summary.elapsed = started.elapsed();
             summary.tokens_per_s = trained_tokens as f64 / summary.elapsed.as_secs_f64().max(1e-9);

@@ -1,0 +1,141 @@
+//! Ctrl-C (SIGINT) during `unmask train` through the real binary: the run checkpoints the
+//! step it reached, exits with status 130, and `--resume` continues from that step.
+//! Needs the State of the Union corpus (`bash datasets/fetch-sotu.sh`).
+
+#![cfg(unix)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn corpus(dir: &Path) -> PathBuf {
+    let root = unmask_text::unmask_cache_dir().unwrap_or_else(|error| panic!("{error}"));
+    let sotu = root.join("sotu");
+    assert!(
+        sotu.is_dir(),
+        "the State of the Union corpus is not in {}: run `bash datasets/fetch-sotu.sh` first",
+        sotu.display()
+    );
+    let corpus = dir.join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&sotu)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    for f in files.iter().take(20) {
+        std::fs::copy(f, corpus.join(f.file_name().unwrap())).unwrap();
+    }
+    corpus
+}
+
+fn config(corpus: &Path, out_dir: &Path) -> String {
+    format!(
+        r#"
+[model]
+init = "scratch"
+hidden_size = 32
+num_layers = 2
+num_heads = 2
+intermediate_size = 64
+dropout = 0.0
+
+[tokenizer]
+source = "train"
+vocab_size = 300
+
+[data]
+corpus = "{corpus}"
+block_len = 48
+prompt_len = 4
+
+[optim]
+lr = 3e-3
+batch_size = 8
+
+[run]
+steps = 1000000
+out_dir = "{out}"
+log_every = 1
+eval_every = 0
+eval_batches = 1
+checkpoint_every = 0
+"#,
+        corpus = corpus.display(),
+        out = out_dir.display(),
+    )
+}
+
+fn checkpoint_step(run: &Path) -> Option<usize> {
+    let text = std::fs::read_to_string(run.join("checkpoint/state.json")).ok()?;
+    let state: serde_json::Value = serde_json::from_str(&text).ok()?;
+    state["step"].as_u64().map(|s| s as usize)
+}
+
+#[test]
+fn sigint_checkpoints_exits_130_and_resume_continues() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let config_file = dir.path().join("long.toml");
+    std::fs::write(&config_file, config(&corpus(dir.path()), &run)).unwrap();
+    let config_file = config_file.to_str().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unmask"))
+        .args(["train", "--config", config_file, "--quiet"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until a few steps are logged, then press Ctrl-C.
+    let started = Instant::now();
+    let metrics = run.join("metrics.csv");
+    loop {
+        let rows = std::fs::read_to_string(&metrics)
+            .map(|t| t.lines().filter(|l| l.contains(",train,")).count())
+            .unwrap_or(0);
+        if rows >= 3 {
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "training ended early ({status}): {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "no steps logged"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(stdout.contains("interrupted after step"), "{stdout}");
+    let step = checkpoint_step(&run).expect("a checkpoint after Ctrl-C");
+    assert!(step >= 3, "checkpoint at step {step}");
+    assert!(stdout.starts_with(&format!("{step} steps")), "{stdout}");
+    assert!(!run.join("final").exists());
+
+    let more = (step + 2).to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_unmask"))
+        .args(["train", "--config", config_file, "--quiet", "--resume"])
+        .args(["--steps", &more])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("resuming from step {step}")),
+        "{stderr}"
+    );
+    assert_eq!(checkpoint_step(&run), Some(step + 2));
+    assert!(run.join("final/model.safetensors").is_file());
+}
