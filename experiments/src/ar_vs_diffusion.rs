@@ -56,7 +56,16 @@ fn one_at_a_time(
 pub fn run<B: AutodiffBackend>(ctx: &mut Context<B>, report: &mut Report) -> Result<Vec<ArRow>> {
     let e = ctx.preset.eval.clone();
     let seed = ctx.preset.seed;
-    let diffusion = ctx.trained(&ModelSpec::diffusion(&ctx.preset, "linear")?)?;
+    // Equal training tokens: GPT-2 against the from-scratch diffusion model of the same
+    // sizes, tokenizer and budget; a pretrained diffusion model (the preset's central one)
+    // joins as extra rows when the preset fine-tunes one.
+    let diffusion = ctx.trained(&ModelSpec::scratch(&ctx.preset, "linear"))?;
+    let central = ModelSpec::diffusion(&ctx.preset, "linear")?;
+    let pretrained = if central.key != diffusion.key {
+        Some(ctx.trained(&central)?)
+    } else {
+        None
+    };
     let gpt2 = ctx.trained(&ModelSpec::gpt2(&ctx.preset))?;
     let prompts = ctx.prompts.clone();
     let mut rows = Vec::new();
@@ -73,34 +82,47 @@ pub fn run<B: AutodiffBackend>(ctx: &mut Context<B>, report: &mut Report) -> Res
         generated,
     });
 
-    let mut masked = MaskedModel::<B::InnerBackend>::load(&diffusion.dir, &ctx.device)?;
-    for &steps in e.step_counts.iter().filter(|&&s| s <= e.gen_len) {
-        eprintln!("[ar-vs-diffusion] diffusion, {steps} steps");
-        let samples = one_at_a_time(&prompts, |p| {
-            measure::diffusion_samples(&mut masked, p, e.gen_len, &e.policy, steps, seed)
-        })?;
-        let generated = ctx.score(&masked.tokenizer, samples)?;
-        rows.push(ArRow {
-            model: format!("diffusion ({}, {})", diffusion.label, e.policy),
-            parameters: diffusion.parameters,
-            steps: Some(steps),
-            seconds_per_sample: generated.samples.speed.wall_seconds / prompts.len() as f64,
-            generated,
-        });
+    for (model, name) in std::iter::once((&diffusion, "diffusion"))
+        .chain(pretrained.as_ref().map(|m| (m, "pretrained diffusion")))
+    {
+        let mut masked = MaskedModel::<B::InnerBackend>::load(&model.dir, &ctx.device)?;
+        let gen_len = crate::compare::gen_len(&ctx.preset, model);
+        for &steps in e.step_counts.iter().filter(|&&s| s <= gen_len) {
+            eprintln!("[ar-vs-diffusion] {name}, {steps} steps");
+            let samples = one_at_a_time(&prompts, |p| {
+                measure::diffusion_samples(&mut masked, p, gen_len, &e.policy, steps, seed)
+            })?;
+            let generated = ctx.score(&masked.tokenizer, samples)?;
+            rows.push(ArRow {
+                model: format!("{name} ({}, {})", model.label, e.policy),
+                parameters: model.parameters,
+                steps: Some(steps),
+                seconds_per_sample: generated.samples.speed.wall_seconds / prompts.len() as f64,
+                generated,
+            });
+        }
     }
 
+    let words: Vec<f64> = rows.iter().map(|r| r.generated.words.mean_words).collect();
+    let mean_words = words.iter().sum::<f64>() / words.len().max(1) as f64;
+    let reference = ctx.reference(prompts.len(), mean_words.round() as usize)?;
     report.paragraph(&format!(
         "GPT-2 and the diffusion model ({} schedule) share the corpus, tokenizer, layer sizes, \
-         steps and batch size; GPT-2 has no MLM head transform, hence slightly fewer \
-         parameters. Both continue {} held-out prompts by {} tokens with top-k {} / top-p {}, \
-         one prompt at a time (GPT-2 with a KV cache). Quality is measured by the evaluator \
-         GPT-2, trained apart with its own seed and a longer budget, so neither compared model \
-         is its own judge.",
+         steps and batch size: equal training tokens. GPT-2 has no MLM head transform, hence \
+         slightly fewer parameters. Both continue {} held-out prompts by {} tokens with top-k \
+         {} / top-p {}, one prompt at a time (GPT-2 with a KV cache); the diffusion model \
+         samples with the `{}` policy, which like GPT-2 draws every token from the model's \
+         distribution at temperature 1. Rows named \"pretrained diffusion\" (when the preset \
+         fine-tunes a pretrained encoder) show the speed and quality of that model with its \
+         own tokenizer; it was not trained on equal tokens. Quality is measured by the \
+         evaluator GPT-2, trained apart with its own seed and a longer budget, so neither \
+         compared model is its own judge.",
         diffusion.label,
         prompts.len(),
         e.gen_len,
         measure::TOP_K,
-        measure::TOP_P
+        measure::TOP_P,
+        e.policy
     ));
     let mut table = Table::new([
         "model",
@@ -110,8 +132,9 @@ pub fn run<B: AutodiffBackend>(ctx: &mut Context<B>, report: &mut Report) -> Res
         "s per sample",
         "tokens/s",
         "gen ppl",
-        "entropy bits",
-        "rep-4",
+        "known words",
+        "word entropy bits",
+        "word rep-4",
     ])
     .significant_digits(4);
     for r in &rows {
@@ -124,16 +147,30 @@ pub fn run<B: AutodiffBackend>(ctx: &mut Context<B>, report: &mut Report) -> Res
             r.seconds_per_sample.into(),
             g.samples.speed.tokens_per_second.into(),
             g.gen_ppl.perplexity.into(),
-            g.stats.mean_unigram_entropy_bits.into(),
-            g.stats.repeated_rate(4).into(),
+            g.words.known_word_share.into(),
+            g.words.stats.mean_unigram_entropy_bits.into(),
+            g.words.stats.repeated_rate(4).into(),
         ])?;
     }
+    let none = Cell::text("-");
+    table.push_row([
+        Cell::text("real held-out text"),
+        none.clone(),
+        none.clone(),
+        none.clone(),
+        none.clone(),
+        none,
+        reference.gen_ppl.perplexity.into(),
+        reference.words.known_word_share.into(),
+        reference.words.stats.mean_unigram_entropy_bits.into(),
+        reference.words.stats.repeated_rate(4).into(),
+    ])?;
     report.heading("Results");
     report.table_with_csv(&table, "ar_vs_diffusion.csv")?;
     // Seconds per sample against quality, for the diffusion rows or the GPT-2 row.
-    let points = |diffusion: bool, value: &dyn Fn(&ArRow) -> f64| -> Vec<(f64, f64)> {
+    let points = |prefix: &str, value: &dyn Fn(&ArRow) -> f64| -> Vec<(f64, f64)> {
         rows.iter()
-            .filter(|r| r.steps.is_some() == diffusion)
+            .filter(|r| r.model.starts_with(prefix))
             .map(|r| (r.seconds_per_sample, value(r)))
             .collect()
     };
@@ -145,8 +182,27 @@ pub fn run<B: AutodiffBackend>(ctx: &mut Context<B>, report: &mut Report) -> Res
             .x_label("seconds per sample")
             .y_label("gen ppl (evaluator GPT-2)")
             .markers(true)
-            .series("diffusion", points(true, &ppl))
-            .series("GPT-2", points(false, &ppl)),
+            .series("diffusion", points("diffusion", &ppl))
+            .series("pretrained diffusion", points("pretrained", &ppl))
+            .series("GPT-2", points(&gpt2.label, &ppl)),
+    )?;
+    let entropy = |r: &ArRow| r.generated.words.stats.mean_unigram_entropy_bits;
+    let real = reference.words.stats.mean_unigram_entropy_bits;
+    let span = rows
+        .iter()
+        .map(|r| r.seconds_per_sample)
+        .fold(0.0f64, f64::max);
+    report.figure(
+        "entropy_vs_time.svg",
+        "Word entropy of the samples against seconds per sample; real text as a flat line",
+        &LineChart::new("Diversity vs time per sample")
+            .x_label("seconds per sample")
+            .y_label("word entropy per sample (bits)")
+            .markers(true)
+            .series("diffusion", points("diffusion", &entropy))
+            .series("pretrained diffusion", points("pretrained", &entropy))
+            .series("GPT-2", points(&gpt2.label, &entropy))
+            .series("real text", [(0.0, real), (span, real)]),
     )?;
     report.heading("Samples");
     for r in &rows {

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use burn::tensor::backend::AutodiffBackend;
 use serde::Serialize;
-use unmask_eval::{GenPplReport, SampleStats};
+use unmask_eval::{GenPplReport, SampleStats, WordStats};
 
 use crate::context::Context;
 use crate::measure::{self, HeldOutScores, MaskedModel, Samples};
@@ -25,7 +25,10 @@ pub struct ModelResult {
 pub struct Generated {
     pub samples: Samples,
     pub gen_ppl: GenPplReport,
+    /// On the generator's tokens.
     pub stats: SampleStats,
+    /// On whitespace words: comparable across tokenizers and with real text.
+    pub words: WordStats,
 }
 
 pub fn measure_masked<B: AutodiffBackend>(
@@ -37,21 +40,22 @@ pub fn measure_masked<B: AutodiffBackend>(
     let mut masked = MaskedModel::<B::InnerBackend>::load(&model.dir, &ctx.device)?;
     let scores = measure::held_out_scores(&mut masked, &ctx.held_out, &preset)?;
     let e = &preset.eval;
+    let gen_len = gen_len(&preset, model);
     let prompted = measure::diffusion_samples(
         &mut masked,
         &ctx.prompts,
-        e.gen_len,
+        gen_len,
         &e.policy,
-        e.steps,
+        e.steps.min(gen_len),
         preset.seed,
     )?;
     let empty = vec![String::new(); ctx.prompts.len()];
     let unprompted = measure::diffusion_samples(
         &mut masked,
         &empty,
-        e.gen_len,
+        gen_len,
         &e.policy,
-        e.steps,
+        e.steps.min(gen_len),
         preset.seed,
     )?;
     let prompted = ctx.score(&masked.tokenizer, prompted)?;
@@ -62,4 +66,28 @@ pub fn measure_masked<B: AutodiffBackend>(
         prompted,
         unprompted,
     })
+}
+
+/// Tokens generated per sample by `model`: the pretrained encoder's WordPiece tokens hold
+/// several bytes each, so it has a length of its own.
+pub fn gen_len(preset: &crate::preset::Preset, model: &TrainedModel) -> usize {
+    if model.key.starts_with("pretrained") {
+        preset.pretrained_budget().gen_len
+    } else {
+        preset.eval.gen_len
+    }
+}
+
+/// Real held-out text as long (in words) as the compared models' samples on average.
+pub fn reference<B: AutodiffBackend>(
+    ctx: &mut Context<B>,
+    results: &[ModelResult],
+) -> Result<Generated> {
+    let lengths: Vec<f64> = results
+        .iter()
+        .flat_map(|r| [r.prompted.words.mean_words, r.unprompted.words.mean_words])
+        .collect();
+    let words = (lengths.iter().sum::<f64>() / lengths.len().max(1) as f64).round() as usize;
+    let n = ctx.prompts.len();
+    ctx.reference(n, words)
 }

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use unmask_report::{Cell, LineChart, Report, Table};
 
-use crate::compare::ModelResult;
+use crate::compare::{Generated, ModelResult};
 
 /// Samples quoted per model and setting.
 const QUOTED: usize = 3;
@@ -19,12 +19,6 @@ pub fn summary_table(results: &[ModelResult]) -> Result<Table> {
         "bound nll/token",
         "bound ppl",
         "bound nll/word",
-        "gen ppl (prompted)",
-        "entropy bits (prompted)",
-        "rep-4 (prompted)",
-        "gen ppl (no prompt)",
-        "entropy bits (no prompt)",
-        "rep-4 (no prompt)",
     ])
     .significant_digits(4);
     for r in results {
@@ -38,26 +32,61 @@ pub fn summary_table(results: &[ModelResult]) -> Result<Table> {
             r.scores.bound.nll_per_token.into(),
             r.scores.bound.perplexity.into(),
             r.scores.nll_per_word.into(),
-            r.prompted.gen_ppl.perplexity.into(),
-            r.prompted.stats.mean_unigram_entropy_bits.into(),
-            r.prompted.stats.repeated_rate(4).into(),
-            r.unprompted.gen_ppl.perplexity.into(),
-            r.unprompted.stats.mean_unigram_entropy_bits.into(),
-            r.unprompted.stats.repeated_rate(4).into(),
         ])?;
     }
     Ok(table)
 }
 
+/// One row per model and setting (no prompt, prompted), and real held-out text last.
+pub fn generation_table(results: &[ModelResult], reference: &Generated) -> Result<Table> {
+    let mut table = Table::new([
+        "text",
+        "prompt",
+        "words",
+        "known words",
+        "word entropy bits",
+        "word rep-4",
+        "gen ppl",
+    ])
+    .significant_digits(4);
+    let row = |table: &mut Table, label: &str, setting: &str, g: &Generated| {
+        table
+            .push_row([
+                Cell::text(label),
+                Cell::text(setting),
+                g.words.mean_words.into(),
+                g.words.known_word_share.into(),
+                g.words.stats.mean_unigram_entropy_bits.into(),
+                g.words.stats.repeated_rate(4).into(),
+                g.gen_ppl.perplexity.into(),
+            ])
+            .map(|_| ())
+    };
+    for r in results {
+        row(&mut table, &r.model.label, "none", &r.unprompted)?;
+        row(&mut table, &r.model.label, "held-out words", &r.prompted)?;
+    }
+    row(&mut table, "real held-out text", "-", reference)?;
+    Ok(table)
+}
+
 pub fn rate_table(results: &[ModelResult]) -> Result<Table> {
-    let mut table = Table::new(["model", "mask rate", "loss", "accuracy", "masked tokens"])
-        .significant_digits(4);
+    let mut table = Table::new([
+        "model",
+        "mask rate",
+        "loss",
+        "std error",
+        "accuracy",
+        "masked tokens",
+    ])
+    .significant_digits(4);
     for r in results {
         for rate in &r.scores.rate_losses {
             table.push_row([
                 Cell::text(&r.model.label),
                 rate.rate.into(),
                 rate.mean_loss.into(),
+                rate.std_error.into(),
                 rate.accuracy.into(),
                 rate.masked_tokens.into(),
             ])?;
@@ -67,20 +96,47 @@ pub fn rate_table(results: &[ModelResult]) -> Result<Table> {
 }
 
 pub fn loss_vs_rate_chart(results: &[ModelResult]) -> LineChart {
-    let mut chart = LineChart::new("Held-out loss vs mask rate")
+    let mut chart = LineChart::new("Held-out loss vs mask rate (bars: 1 standard error)")
         .x_label("mask rate")
         .y_label("cross-entropy per masked token (nats)")
         .markers(true);
     for r in results {
-        chart = chart.series(
+        chart = chart.series_with_errors(
             r.model.label.clone(),
-            r.scores
-                .rate_losses
-                .iter()
-                .filter_map(|l| l.mean_loss.map(|loss| (l.rate, loss))),
+            r.scores.rate_losses.iter().filter_map(|l| {
+                l.mean_loss
+                    .map(|loss| (l.rate, loss, l.std_error.unwrap_or(0.0)))
+            }),
         );
     }
     chart
+}
+
+/// Loss at each mask rate minus the first model's (the reference curve) with the standard
+/// error of the difference: where the curves cross is where this changes sign.
+pub fn loss_difference_chart(results: &[ModelResult]) -> Option<LineChart> {
+    let (base, rest) = results.split_first()?;
+    let mut chart = LineChart::new(format!(
+        "Held-out loss minus the loss of `{}` (below 0: better)",
+        base.model.label
+    ))
+    .x_label("mask rate")
+    .y_label("loss difference (nats per masked token)")
+    .markers(true);
+    for r in rest {
+        let points = r
+            .scores
+            .rate_losses
+            .iter()
+            .zip(&base.scores.rate_losses)
+            .filter_map(|(l, b)| {
+                let se = (l.std_error.unwrap_or(0.0).powi(2) + b.std_error.unwrap_or(0.0).powi(2))
+                    .sqrt();
+                Some((l.rate, l.mean_loss? - b.mean_loss?, se))
+            });
+        chart = chart.series_with_errors(r.model.label.clone(), points);
+    }
+    Some(chart)
 }
 
 pub fn validation_chart(results: &[ModelResult]) -> LineChart {
@@ -98,22 +154,43 @@ pub fn validation_chart(results: &[ModelResult]) -> LineChart {
 }
 
 /// The standard sections of a comparison report.
-pub fn add_comparison(report: &mut Report, results: &[ModelResult]) -> Result<()> {
+pub fn add_comparison(
+    report: &mut Report,
+    results: &[ModelResult],
+    reference: &Generated,
+) -> Result<()> {
     let summary = summary_table(results)?;
     report.heading("Results");
     report.paragraph(
         "Bound: the ELBO bound on the held-out blocks under the linear schedule (a fixed \
          Gauss-Legendre quadrature over t, the same masks for every model); per word = the \
-         same total over whitespace words, comparable across tokenizers. Gen ppl: perplexity \
-         of the samples under the evaluator GPT-2; entropy: mean unigram entropy of a sample \
-         (bits); rep-4: fraction of repeated 4-grams in a sample.",
+         same total over whitespace words, comparable across tokenizers.",
     );
     report.table_with_csv(&summary, "summary.csv")?;
+    report.heading("Generation");
+    report.paragraph(
+        "Samples from a fully masked canvas (prompt: none) and after 8 held-out words, measured \
+         on whitespace words so that every tokenizer and real text share one unit: known \
+         words = share of the words (lower case, punctuation stripped) that occur in the \
+         training text; word entropy = mean unigram entropy of a sample's words (bits); word \
+         rep-4 = fraction of a sample's word 4-grams that repeat an earlier one; gen ppl = \
+         perplexity under the evaluator GPT-2 (per evaluator token). The last row is real \
+         held-out text of the same mean length, scored the same way: a sample that beats it \
+         on gen ppl while falling short on entropy is repetitive, not better.",
+    );
+    report.table_with_csv(&generation_table(results, reference)?, "generation.csv")?;
     report.figure(
         "loss_vs_mask_rate.svg",
         "Held-out cross-entropy per masked token at each mask rate",
         &loss_vs_rate_chart(results),
     )?;
+    if let Some(chart) = loss_difference_chart(results) {
+        report.figure(
+            "loss_difference.svg",
+            "Loss at each mask rate relative to the first model, with 1 standard error",
+            &chart,
+        )?;
+    }
     let rates = rate_table(results)?;
     report.table_with_csv(&rates, "loss_vs_mask_rate.csv")?;
     report.figure(
@@ -139,6 +216,9 @@ pub fn add_comparison(report: &mut Report, results: &[ModelResult]) -> Result<()
                 report.sample(&label, text);
             }
         }
+    }
+    for text in reference.samples.texts.iter().take(QUOTED) {
+        report.sample("real held-out text", text);
     }
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use burn::tensor::backend::AutodiffBackend;
-use unmask_eval::SampleStats;
+use unmask_eval::{SampleStats, SpeedReport, WordStats, WordVocabulary};
 use unmask_text::TextTokenizer;
 
 use crate::compare::Generated;
@@ -22,6 +22,8 @@ pub struct Context<B: AutodiffBackend> {
     pub out: PathBuf,
     pub held_out: HeldOut,
     pub prompts: Vec<String>,
+    /// The words of the train split: is a generated word a real one?
+    pub vocabulary: WordVocabulary,
     evaluator: Option<(TrainedModel, CausalModel<B::InnerBackend>)>,
 }
 
@@ -29,12 +31,15 @@ impl<B: AutodiffBackend> Context<B> {
     pub fn new(preset: Preset, out: &Path, device: B::Device) -> Result<Self> {
         let held_out = HeldOut::load(&preset.corpus)?;
         let prompts = held_out.prompts(preset.eval.prompts, preset.eval.prompt_words)?;
+        let train = unmask_train::data::load_splits(&preset.corpus)?.train;
+        let vocabulary = WordVocabulary::from_texts(train.iter().map(|d| d.text.as_str()));
         Ok(Self {
             preset,
             device,
             out: out.to_path_buf(),
             held_out,
             prompts,
+            vocabulary,
             evaluator: None,
         })
     }
@@ -66,11 +71,31 @@ impl<B: AutodiffBackend> Context<B> {
     pub fn score(&mut self, generator: &TextTokenizer, samples: Samples) -> Result<Generated> {
         let gen_ppl = measure::generative_perplexity(self.evaluator()?, generator, &samples)?;
         let stats = SampleStats::from_samples(&samples.tokens);
+        let words = WordStats::from_texts(&samples.texts, &self.vocabulary);
         Ok(Generated {
             samples,
             gen_ppl,
             stats,
+            words,
         })
+    }
+
+    /// Real held-out text scored like samples: `n` stretches of `words` words spread over
+    /// the held-out split. The row every sample is read against.
+    pub fn reference(&mut self, n: usize, words: usize) -> Result<Generated> {
+        let texts = self.held_out.reference_texts(n, words.max(1));
+        let tokenizer = self.evaluator()?.tokenizer.clone();
+        let tokens = texts
+            .iter()
+            .map(|text| Ok(tokenizer.encode(text, false)?))
+            .collect::<Result<Vec<_>>>()?;
+        let samples = Samples {
+            prompts: vec![String::new(); texts.len()],
+            tokens,
+            texts,
+            speed: SpeedReport::from_duration(0, 0, std::time::Duration::ZERO),
+        };
+        self.score(&tokenizer, samples)
     }
 
     pub fn report_dir(&self, experiment: &str) -> PathBuf {

@@ -30,7 +30,8 @@ impl HeldOut {
         })
     }
 
-    /// The first `n` blocks of `block_len` tokens of the held-out text under `tokenizer`.
+    /// `n` blocks of `block_len` tokens of the held-out text under `tokenizer`, spread
+    /// evenly over the whole split (every block when it has `n` or fewer).
     pub fn blocks(
         &self,
         tokenizer: &TextTokenizer,
@@ -38,16 +39,29 @@ impl HeldOut {
         n: usize,
     ) -> Result<Vec<Vec<u32>>> {
         let packed = BlockPacker::new(block_len)?.pack(tokenizer, &self.documents, "held-out")?;
-        let blocks: Vec<Vec<u32>> = packed
-            .blocks
-            .blocks()
-            .take(n)
-            .map(<[u32]>::to_vec)
-            .collect();
-        if blocks.is_empty() {
+        let all: Vec<&[u32]> = packed.blocks.blocks().collect();
+        if all.is_empty() {
             bail!("the held-out split has less than one block of {block_len} tokens");
         }
-        Ok(blocks)
+        Ok(spread(all.len(), n)
+            .into_iter()
+            .map(|i| all[i].to_vec())
+            .collect())
+    }
+
+    /// `n` stretches of real held-out text, each the `words` words that follow one of the
+    /// prompts' positions: the reference row that generated samples are compared with.
+    pub fn reference_texts(&self, n: usize, words: usize) -> Vec<String> {
+        let all: Vec<&str> = self
+            .documents
+            .iter()
+            .flat_map(|d| d.split_whitespace())
+            .collect();
+        let stretches = all.len() / words.max(1);
+        spread(stretches, n)
+            .into_iter()
+            .map(|i| all[i * words..(i + 1) * words].join(" "))
+            .collect()
     }
 
     /// `n` prompts of `words` words spread evenly over the held-out text: the start of each
@@ -76,8 +90,41 @@ impl HeldOut {
     }
 }
 
+/// `n` indices spread evenly over `0..len` (all of them when `len <= n`).
+fn spread(len: usize, n: usize) -> Vec<usize> {
+    if len <= n {
+        return (0..len).collect();
+    }
+    (0..n).map(|i| i * len / n).collect()
+}
+
 /// Whitespace-separated words: the unit that makes models with different tokenizers
 /// comparable.
 pub fn word_count(text: &str) -> usize {
     text.split_whitespace().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_covers_the_whole_range() {
+        assert_eq!(spread(10, 3), vec![0, 3, 6]);
+        assert_eq!(spread(3, 5), vec![0, 1, 2]);
+        assert_eq!(spread(100, 4), vec![0, 25, 50, 75]);
+    }
+
+    #[test]
+    fn reference_texts_are_spread_word_stretches() {
+        let held_out = HeldOut {
+            split: "test",
+            documents: vec!["a b c d e f".into(), "g h i j k l".into()],
+        };
+        assert_eq!(held_out.reference_texts(2, 3), vec!["a b c", "g h i"]);
+        assert_eq!(
+            held_out.reference_texts(3, 4),
+            vec!["a b c d", "e f g h", "i j k l"]
+        );
+    }
 }

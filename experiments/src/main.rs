@@ -44,9 +44,10 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> anyhow::Result<Vec<PathBuf>> {
+    let preset = Preset::load(&args.preset)?;
     let job = RunExperiments {
-        names: RunExperiments::names(&args.name)?,
-        preset: Preset::load(&args.preset)?,
+        names: RunExperiments::names(&args.name, &preset)?,
+        preset,
         out: args.out.clone(),
         command: format!(
             "cargo run --release -p experiments -- {} --preset {} --device {}",

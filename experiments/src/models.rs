@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize};
-use unmask_train::{TrainConfig, TrainOptions, train, trainer::final_model_dir};
+use unmask_train::config::{
+    DataSection, HeadBias, ModelSection, OptimSection, RunSection, ScheduleSection,
+    TokenizerSection,
+};
+use unmask_train::{Architecture, TrainConfig, TrainOptions, train, trainer::final_model_dir};
 
 use crate::preset::Preset;
 
@@ -21,15 +25,46 @@ pub struct ModelSpec {
     pub architecture: &'static str,
     pub schedule: String,
     pub seed: u64,
+    pub budget: RunBudget,
+}
+
+/// Steps, batch, block length and learning rate of one training run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunBudget {
     pub steps: usize,
+    pub batch_size: usize,
+    pub block_len: usize,
+    pub lr: f64,
+    pub warmup_steps: usize,
+}
+
+impl RunBudget {
+    /// The `[train]` budget of the preset's from-scratch models.
+    pub fn scratch(preset: &Preset) -> Self {
+        let t = &preset.train;
+        Self {
+            steps: t.steps,
+            batch_size: t.batch_size,
+            block_len: preset.data.block_len,
+            lr: t.lr,
+            warmup_steps: t.warmup_steps,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Init {
     Scratch,
     Pretrained(PathBuf),
+    /// The final weights of another model of the preset, trained first.
+    Continue(Box<ModelSpec>),
 }
 
+impl PartialEq for ModelSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
 /// A trained model and what its training reported.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrainedModel {
@@ -74,16 +109,27 @@ impl ModelSpec {
         Ok(Self::scratch(preset, schedule))
     }
 
+    /// The seed's path for the preset's models: `fixed:0.15` first, then continued with
+    /// `linear` (`None` when the preset gives the continuation no steps).
+    pub fn curriculum(preset: &Preset) -> Result<Option<Self>> {
+        let base = Self::diffusion(preset, "fixed:0.15")?;
+        let steps = match base.init {
+            Init::Pretrained(_) => preset.pretrained_budget().curriculum_steps,
+            _ => preset.train.curriculum_steps,
+        };
+        Ok((steps > 0).then(|| Self::continued(base, "linear", steps)))
+    }
+
     /// A from-scratch diffusion model whatever the preset's `model.init`.
     pub fn scratch(preset: &Preset, schedule: &str) -> Self {
         Self {
-            key: format!("scratch-{}", schedule.replace([':', '/'], "_")),
+            key: format!("scratch-{}", file_name(schedule)),
             label: schedule.to_string(),
             init: Init::Scratch,
             architecture: "roberta",
             schedule: schedule.to_string(),
             seed: preset.seed,
-            steps: preset.train.steps,
+            budget: RunBudget::scratch(preset),
         }
     }
 
@@ -95,7 +141,7 @@ impl ModelSpec {
             architecture: "gpt2",
             schedule: "linear".into(),
             seed: preset.seed,
-            steps: preset.train.steps,
+            budget: RunBudget::scratch(preset),
         }
     }
 
@@ -107,78 +153,130 @@ impl ModelSpec {
             architecture: "gpt2",
             schedule: "linear".into(),
             seed: preset.evaluator.seed,
-            steps: preset.evaluator.steps,
+            budget: RunBudget {
+                steps: preset.evaluator.steps,
+                ..RunBudget::scratch(preset)
+            },
         }
     }
 
     pub fn pretrained(preset: &Preset, dir: PathBuf, schedule: &str) -> Self {
+        let p = preset.pretrained_budget();
         Self {
-            key: format!("pretrained-{}", schedule.replace([':', '/'], "_")),
+            key: format!("pretrained-{}", file_name(schedule)),
             label: format!("{schedule}, pretrained init"),
             init: Init::Pretrained(dir),
             architecture: "roberta",
             schedule: schedule.to_string(),
             seed: preset.seed,
-            steps: preset.train.steps,
+            budget: RunBudget {
+                steps: p.steps,
+                batch_size: p.batch_size,
+                block_len: p.block_len,
+                lr: preset.pretrained.lr,
+                warmup_steps: p.warmup_steps,
+            },
         }
     }
 
-    /// The `unmask train` config of this model under `preset`; from-scratch models use the
-    /// preset's shared tokenizer in `tokenizer_dir`.
+    /// `base`'s final weights trained on for `steps` more steps with `schedule`.
+    pub fn continued(base: ModelSpec, schedule: &str, steps: usize) -> Self {
+        Self {
+            key: format!("{}-then-{}", base.key, file_name(schedule)),
+            label: match base.init {
+                Init::Pretrained(_) => {
+                    format!("{} then {schedule}, pretrained init", base.schedule)
+                }
+                _ => format!("{} then {schedule}", base.label),
+            },
+            architecture: base.architecture,
+            schedule: schedule.to_string(),
+            seed: base.seed,
+            budget: RunBudget {
+                steps,
+                ..base.budget
+            },
+            init: Init::Continue(Box::new(base)),
+        }
+    }
+
+    /// The `unmask train` config of this model under `preset`. From-scratch models use the
+    /// preset's shared tokenizer in `tokenizer_dir`; `init_dir` is the checkpoint a
+    /// pretrained or continued model starts from.
     pub fn train_config(
         &self,
         preset: &Preset,
         run_dir: &Path,
         tokenizer_dir: &Path,
+        init_dir: Option<&Path>,
     ) -> Result<TrainConfig> {
         let m = &preset.model;
         let t = &preset.train;
-        let (model, lr) = match &self.init {
-            Init::Scratch => (
-                format!(
-                    "init = \"scratch\"\narchitecture = \"{}\"\nhidden_size = {}\nnum_layers = {}\n\
-                     num_heads = {}\nintermediate_size = {}\ndropout = {}\n",
-                    self.architecture,
-                    m.hidden_size,
-                    m.num_layers,
-                    m.num_heads,
-                    m.intermediate_size,
-                    m.dropout
-                ),
-                t.lr,
-            ),
-            Init::Pretrained(dir) => (
-                format!(
-                    "init = \"pretrained\"\nsource = {:?}\n",
-                    dir.display().to_string()
-                ),
-                preset.pretrained.lr,
-            ),
+        let model = match init_dir {
+            None => ModelSection::Scratch {
+                architecture: match self.architecture {
+                    "gpt2" => Architecture::Gpt2,
+                    _ => Architecture::Roberta,
+                },
+                hidden_size: m.hidden_size,
+                num_layers: m.num_layers,
+                num_heads: m.num_heads,
+                intermediate_size: m.intermediate_size,
+                dropout: m.dropout,
+                head_bias: HeadBias::Unigram,
+            },
+            Some(dir) => ModelSection::Pretrained {
+                source: dir.display().to_string(),
+                head_bias: HeadBias::Unigram,
+            },
         };
-        let text = format!(
-            "[model]\n{model}\n[tokenizer]\nsource = {tokenizer:?}\nvocab_size = {vocab}\n\n\
-             [data]\ncorpus = {corpus:?}\nblock_len = {block}\nprompt_len = {prompt}\n\n\
-             [schedule]\nname = {schedule:?}\n\n\
-             [optim]\nlr = {lr}\nwarmup_steps = {warmup}\ndecay = \"cosine\"\nweight_decay = 0.01\n\
-             beta2 = 0.98\nbatch_size = {batch}\n\n\
-             [run]\nsteps = {steps}\nout_dir = {out:?}\nseed = {seed}\nlog_every = 10\n\
-             eval_every = {eval_every}\neval_batches = {eval_batches}\ncheckpoint_every = 0\n",
-            tokenizer = tokenizer_dir.display().to_string(),
-            vocab = m.vocab_size,
-            corpus = preset.corpus,
-            block = preset.data.block_len,
-            prompt = preset.data.prompt_len,
-            schedule = self.schedule,
-            warmup = t.warmup_steps,
-            batch = t.batch_size,
-            steps = self.steps,
-            out = run_dir.display().to_string(),
-            seed = self.seed,
-            eval_every = t.eval_every,
-            eval_batches = t.eval_batches,
-        );
-        TrainConfig::from_toml(&text).map_err(anyhow::Error::msg)
+        let b = &self.budget;
+        let mut data = DataSection::new(preset.corpus.clone());
+        data.block_len = b.block_len;
+        data.prompt_len = preset.data.prompt_len;
+        let schedule = ScheduleSection {
+            name: self.schedule.clone(),
+            // BERT's fixed rate has no ELBO weight: it is always the mean over masked tokens.
+            weighting: if self.schedule.starts_with("fixed") {
+                "uniform".into()
+            } else {
+                t.weighting.clone()
+            },
+            ..ScheduleSection::default()
+        };
+        let optim = OptimSection {
+            lr: b.lr,
+            warmup_steps: b.warmup_steps,
+            decay: t.decay,
+            weight_decay: 0.01,
+            beta2: 0.98,
+            batch_size: b.batch_size,
+            ..OptimSection::default()
+        };
+        let mut run = RunSection::new(b.steps, run_dir.to_path_buf());
+        run.seed = self.seed;
+        run.log_every = 10;
+        run.eval_every = t.eval_every;
+        run.eval_batches = t.eval_batches;
+        run.checkpoint_every = 0;
+        let config = TrainConfig {
+            model,
+            tokenizer: TokenizerSection {
+                source: tokenizer_dir.display().to_string(),
+                vocab_size: m.vocab_size,
+            },
+            data,
+            schedule,
+            optim,
+            run,
+        };
+        config.validate().map_err(anyhow::Error::msg)?;
+        Ok(config)
     }
+}
+
+fn file_name(schedule: &str) -> String {
+    schedule.replace([':', '/'], "_")
 }
 
 /// The byte-level BPE every from-scratch model of a preset shares (trained once on the
@@ -223,7 +321,17 @@ pub fn trained<B: AutodiffBackend>(
     device: &B::Device,
 ) -> Result<TrainedModel> {
     let run_dir = models_root(out, preset).join(&spec.key);
-    let config = spec.train_config(preset, &run_dir, &shared_tokenizer(preset, out)?)?;
+    let init_dir = match &spec.init {
+        Init::Scratch => None,
+        Init::Pretrained(dir) => Some(dir.clone()),
+        Init::Continue(base) => Some(trained::<B>(base, preset, out, device)?.dir),
+    };
+    let config = spec.train_config(
+        preset,
+        &run_dir,
+        &shared_tokenizer(preset, out)?,
+        init_dir.as_deref(),
+    )?;
     let summary_file = run_dir.join(SUMMARY);
     let same_config = std::fs::read_to_string(run_dir.join("config.toml"))
         .is_ok_and(|saved| saved == config.to_toml());
@@ -242,7 +350,7 @@ pub fn trained<B: AutodiffBackend>(
         std::fs::remove_dir_all(&run_dir)
             .with_context(|| format!("clearing the stale run {}", run_dir.display()))?;
     }
-    eprintln!("[{}] training ({} steps)", spec.label, spec.steps);
+    eprintln!("[{}] training ({} steps)", spec.label, spec.budget.steps);
     let options = TrainOptions {
         quiet: true,
         ..Default::default()

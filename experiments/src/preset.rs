@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
+use unmask_train::lr::Decay;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -14,6 +15,9 @@ pub struct Preset {
     pub corpus: String,
     #[serde(default)]
     pub seed: u64,
+    /// What `all` runs, in order (default: every experiment).
+    #[serde(default = "all_experiments")]
+    pub experiments: Vec<String>,
     pub model: ModelSizes,
     pub data: DataSizes,
     pub train: Budget,
@@ -57,6 +61,16 @@ pub struct Budget {
     pub warmup_steps: usize,
     pub eval_every: usize,
     pub eval_batches: usize,
+    /// `linear`, `cosine` or `constant` after warmup.
+    #[serde(default = "cosine")]
+    pub decay: Decay,
+    /// The seed's path: the `fixed:0.15` model's final weights continued with `linear` for
+    /// this many steps (0: no such model).
+    #[serde(default)]
+    pub curriculum_steps: usize,
+    /// `uniform` (mean over masked tokens) or `elbo` (the schedule's 1/t weights).
+    #[serde(default = "uniform")]
+    pub weighting: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,6 +80,22 @@ pub struct PretrainedSection {
     pub source: String,
     /// Fine-tuning learning rate (the from-scratch runs use `train.lr`).
     pub lr: f64,
+    /// The fine-tuning budget; unset values follow `[train]` and `[data]`. A pretrained
+    /// encoder costs several times a from-scratch model per token, and its WordPiece tokens
+    /// hold about four bytes each.
+    #[serde(default)]
+    pub steps: Option<usize>,
+    #[serde(default)]
+    pub batch_size: Option<usize>,
+    #[serde(default)]
+    pub block_len: Option<usize>,
+    #[serde(default)]
+    pub warmup_steps: Option<usize>,
+    #[serde(default)]
+    pub curriculum_steps: Option<usize>,
+    /// Tokens generated per sample (its own tokenizer); default `eval.gen_len`.
+    #[serde(default)]
+    pub gen_len: Option<usize>,
 }
 
 /// The GPT-2 that scores samples (generative perplexity): trained apart from every compared
@@ -78,6 +108,17 @@ pub struct EvaluatorSection {
     pub source: Option<String>,
     pub steps: usize,
     pub seed: u64,
+}
+
+/// [`PretrainedSection`] with its defaults filled in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PretrainedBudget {
+    pub steps: usize,
+    pub batch_size: usize,
+    pub block_len: usize,
+    pub warmup_steps: usize,
+    pub curriculum_steps: usize,
+    pub gen_len: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,6 +136,10 @@ pub struct EvalSection {
     /// Sampler of the model comparisons.
     pub policy: String,
     pub steps: usize,
+    /// `bert-vs-diffusion`: the schedules compared (the 15%-then-linear model joins them
+    /// when `train.curriculum_steps` > 0).
+    #[serde(default = "central")]
+    pub central: Vec<String>,
     /// `schedules`: the schedules compared.
     pub schedules: Vec<String>,
     /// `samplers` and `ar-vs-diffusion`: the policies and step counts swept.
@@ -105,10 +150,28 @@ pub struct EvalSection {
 fn scratch() -> String {
     "scratch".into()
 }
+fn cosine() -> Decay {
+    Decay::Cosine
+}
+fn uniform() -> String {
+    "uniform".into()
+}
+fn central() -> Vec<String> {
+    ["fixed:0.15", "levels:10", "linear"]
+        .map(String::from)
+        .to_vec()
+}
+fn all_experiments() -> Vec<String> {
+    crate::runner::EXPERIMENTS
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
 
-const BUILTIN: [(&str, &str); 3] = [
+const BUILTIN: [(&str, &str); 4] = [
     ("tiny", include_str!("../presets/tiny.toml")),
     ("cpu-small", include_str!("../presets/cpu-small.toml")),
+    ("cpu-full", include_str!("../presets/cpu-full.toml")),
     ("seed", include_str!("../presets/seed.toml")),
 ];
 
@@ -159,8 +222,14 @@ impl Preset {
         if e.sequences == 0 || e.prompts == 0 || e.quadrature_nodes == 0 || e.steps == 0 {
             bail!("eval.sequences, eval.prompts, eval.quadrature_nodes and eval.steps must be > 0");
         }
-        if e.step_counts.is_empty() || e.policies.is_empty() || e.schedules.is_empty() {
-            bail!("eval.step_counts, eval.policies and eval.schedules must not be empty");
+        if e.step_counts.is_empty()
+            || e.policies.is_empty()
+            || e.schedules.is_empty()
+            || e.central.is_empty()
+        {
+            bail!(
+                "eval.step_counts, eval.policies, eval.schedules and eval.central must not be empty"
+            );
         }
         if !["scratch", "pretrained"].contains(&self.model.init.as_str()) {
             bail!(
@@ -171,7 +240,43 @@ impl Preset {
         if self.train.steps == 0 || self.evaluator.steps == 0 {
             bail!("train.steps and evaluator.steps must be > 0");
         }
+        if !["uniform", "elbo"].contains(&self.train.weighting.as_str()) {
+            bail!(
+                "train.weighting `{}`: use uniform or elbo",
+                self.train.weighting
+            );
+        }
+        if let Some(unknown) = self
+            .experiments
+            .iter()
+            .find(|name| !crate::runner::EXPERIMENTS.contains(&name.as_str()))
+        {
+            bail!(
+                "experiments: unknown experiment `{unknown}`; choose from {}",
+                crate::runner::EXPERIMENTS.join(", ")
+            );
+        }
+        let p = &self.pretrained;
+        if p.steps == Some(0) || p.batch_size == Some(0) || p.gen_len == Some(0) {
+            bail!("pretrained.steps, pretrained.batch_size and pretrained.gen_len must be > 0");
+        }
+        if p.block_len.is_some_and(|len| len < 8) {
+            bail!("pretrained.block_len must be at least 8");
+        }
         Ok(())
+    }
+
+    /// The fine-tuning budget of the pretrained encoder.
+    pub fn pretrained_budget(&self) -> PretrainedBudget {
+        let p = &self.pretrained;
+        PretrainedBudget {
+            steps: p.steps.unwrap_or(self.train.steps),
+            batch_size: p.batch_size.unwrap_or(self.train.batch_size),
+            block_len: p.block_len.unwrap_or(self.data.block_len),
+            warmup_steps: p.warmup_steps.unwrap_or(self.train.warmup_steps),
+            curriculum_steps: p.curriculum_steps.unwrap_or(self.train.curriculum_steps),
+            gen_len: p.gen_len.unwrap_or(self.eval.gen_len),
+        }
     }
 
     /// The local directory of the pretrained encoder.

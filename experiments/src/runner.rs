@@ -30,10 +30,10 @@ pub struct RunExperiments {
 }
 
 impl RunExperiments {
-    /// `all` or one name; errors on an unknown name.
-    pub fn names(name: &str) -> Result<Vec<String>> {
+    /// `all` (the preset's `experiments`) or one name; errors on an unknown name.
+    pub fn names(name: &str, preset: &Preset) -> Result<Vec<String>> {
         if name == "all" {
-            return Ok(EXPERIMENTS.iter().map(|s| s.to_string()).collect());
+            return Ok(preset.experiments.clone());
         }
         if !EXPERIMENTS.contains(&name) {
             bail!(

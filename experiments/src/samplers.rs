@@ -62,8 +62,9 @@ pub fn run<B: AutodiffBackend>(
         "wall s",
         "tokens/s",
         "gen ppl",
-        "entropy bits",
-        "rep-4",
+        "known words",
+        "word entropy bits",
+        "word rep-4",
     ])
     .significant_digits(4);
     for r in &results {
@@ -75,8 +76,9 @@ pub fn run<B: AutodiffBackend>(
             g.samples.speed.wall_seconds.into(),
             g.samples.speed.tokens_per_second.into(),
             g.gen_ppl.perplexity.into(),
-            g.stats.mean_unigram_entropy_bits.into(),
-            g.stats.repeated_rate(4).into(),
+            g.words.known_word_share.into(),
+            g.words.stats.mean_unigram_entropy_bits.into(),
+            g.words.stats.repeated_rate(4).into(),
         ])?;
     }
     report.heading("Results");
@@ -111,11 +113,11 @@ pub fn run<B: AutodiffBackend>(
     )?;
     report.figure(
         "entropy_vs_nfe.svg",
-        "Unigram entropy of the samples against model calls",
+        "Word entropy of the samples against model calls",
         &chart(
             "Sample entropy vs NFE",
-            "mean unigram entropy (bits)",
-            &|g| Some(g.stats.mean_unigram_entropy_bits),
+            "mean word entropy per sample (bits)",
+            &|g| Some(g.words.stats.mean_unigram_entropy_bits),
         ),
     )?;
     report.figure(

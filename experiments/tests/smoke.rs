@@ -78,17 +78,22 @@ fn check_report(dir: &Path, figures: &[&str], csvs: &[&str]) {
 fn every_experiment_writes_a_well_formed_report() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("runs");
+    let preset = tiny_preset(tmp.path());
     let job = RunExperiments {
-        names: RunExperiments::names("all").unwrap(),
-        preset: tiny_preset(tmp.path()),
+        names: RunExperiments::names("all", &preset).unwrap(),
+        preset,
         out: out.clone(),
         command: "cargo run --release -p experiments -- all --preset tiny".into(),
         device_label: "cpu".into(),
     };
     let dirs = run_on(DeviceSpec::Cpu, job).unwrap();
     assert_eq!(dirs.len(), EXPERIMENTS.len());
-    let comparison = ["loss_vs_mask_rate.svg", "validation.svg"];
-    let comparison_csv = ["summary.csv", "loss_vs_mask_rate.csv"];
+    let comparison = [
+        "loss_vs_mask_rate.svg",
+        "loss_difference.svg",
+        "validation.svg",
+    ];
+    let comparison_csv = ["summary.csv", "generation.csv", "loss_vs_mask_rate.csv"];
     check_report(
         &out.join("bert-vs-diffusion-tiny"),
         &comparison,
@@ -111,9 +116,21 @@ fn every_experiment_writes_a_well_formed_report() {
     );
     check_report(
         &out.join("ar-vs-diffusion-tiny"),
-        &["quality_vs_time.svg"],
+        &["quality_vs_time.svg", "entropy_vs_time.svg"],
         &["ar_vs_diffusion.csv"],
     );
+    // Real held-out text is the last row of every generation table, with a known-word share
+    // near 1 (its words are the corpus's own; a few test-only words are not).
+    for dir in ["bert-vs-diffusion-tiny", "pretrained-init-tiny"] {
+        let csv = std::fs::read_to_string(out.join(dir).join("generation.csv")).unwrap();
+        let last = csv.lines().last().unwrap();
+        assert!(last.starts_with("real held-out text"), "{last}");
+        let known: f64 = last.split(',').nth(3).unwrap().parse().unwrap();
+        assert!(known > 0.8, "{last}");
+    }
+    let csv =
+        std::fs::read_to_string(out.join("bert-vs-diffusion-tiny/loss_vs_mask_rate.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().contains("std error"), "{csv}");
 
     // The three bert-vs-diffusion models are trained once and reused by `schedules`.
     let models = out.join("tiny").join("models");
@@ -125,6 +142,10 @@ fn every_experiment_writes_a_well_formed_report() {
         "scratch-fixed_0.15",
         "scratch-levels_10",
         "scratch-linear",
+        "scratch-fixed_0.15-then-linear",
+        "pretrained-fixed_0.15",
+        "pretrained-linear",
+        "pretrained-fixed_0.15-then-linear",
         "scratch-gpt2",
         "evaluator-gpt2",
     ] {
@@ -157,7 +178,7 @@ fn every_experiment_writes_a_well_formed_report() {
 
 #[test]
 fn bad_presets_and_names_are_clear_errors() {
-    let err = RunExperiments::names("bert-vs-gpt")
+    let err = RunExperiments::names("bert-vs-gpt", &Preset::load("tiny").unwrap())
         .unwrap_err()
         .to_string();
     assert!(
@@ -172,11 +193,30 @@ fn bad_presets_and_names_are_clear_errors() {
     let text = include_str!("../presets/tiny.toml").replace("seed = 0", "sead = 0");
     let err = format!("{:#}", Preset::parse(&text, "typo").unwrap_err());
     assert!(err.contains("sead"), "{err}");
+    let text = include_str!("../presets/tiny.toml").replace(
+        "name = \"tiny\"",
+        "name = \"tiny\"\nexperiments = [\"samplers\", \"bert-vs-gpt\"]",
+    );
+    let err = format!("{:#}", Preset::parse(&text, "names").unwrap_err());
+    assert!(err.contains("bert-vs-gpt"), "{err}");
+}
+
+#[test]
+fn all_runs_the_presets_experiments() {
+    let small = Preset::load("cpu-small").unwrap();
+    let names = RunExperiments::names("all", &small).unwrap();
+    assert_eq!(names, small.experiments);
+    assert!(names.contains(&"bert-vs-diffusion".to_string()));
+    let full = Preset::load("cpu-full").unwrap();
+    assert_eq!(
+        RunExperiments::names("all", &full).unwrap().len(),
+        EXPERIMENTS.len()
+    );
 }
 
 #[test]
 fn every_builtin_preset_parses() {
-    for name in ["tiny", "cpu-small", "seed"] {
+    for name in ["tiny", "cpu-small", "cpu-full", "seed"] {
         Preset::load(name).unwrap_or_else(|e| panic!("{name}: {e:#}"));
     }
 }

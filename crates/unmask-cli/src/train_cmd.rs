@@ -31,7 +31,7 @@ impl BackendJob for Train {
     type Output = TrainSummary;
 
     fn run<B: AutodiffBackend>(mut self, device: B::Device) -> Result<Self::Output> {
-        if let ModelSection::Pretrained { source } = &self.config.model
+        if let ModelSection::Pretrained { source, .. } = &self.config.model
             && self.options.model_dir.is_none()
         {
             self.options.model_dir = Some(crate::source::model_dir(source)?);

@@ -6,6 +6,8 @@
 //! - [`SampleStats`], [`unigram_entropy`], [`repeated_ngram_rate`], [`distinct_n`]:
 //!   diversity of generated samples;
 //! - [`generative_perplexity`]: perplexity of samples under a [`CausalScorer`];
+//! - [`WordStats`]: the same on whitespace words, with the share of words found in the
+//!   training text (comparable across tokenizers and with real text);
 //! - [`SpeedReport`]: model calls and tokens per second.
 //!
 //! The model is seen only through `unmask_sampler::Denoiser`; nothing here needs a tensor
@@ -46,6 +48,7 @@ mod perplexity_bound;
 mod quadrature;
 mod sample_stats;
 mod speed;
+mod word_stats;
 
 pub use entropy::{unigram_entropy, unigram_entropy_nats};
 pub use error::{BoxedError, EvalError};
@@ -61,3 +64,4 @@ pub use perplexity_bound::{BoundOptions, BoundReport, NodeLoss, perplexity_bound
 pub use quadrature::TimeQuadrature;
 pub use sample_stats::{NgramStats, SampleStats};
 pub use speed::SpeedReport;
+pub use word_stats::{WordStats, WordVocabulary, normalize_word};

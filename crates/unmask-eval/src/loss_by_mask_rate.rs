@@ -13,6 +13,11 @@ pub struct RateLoss {
     pub masked_tokens: usize,
     /// Mean cross-entropy per masked token (nats); `None` where nothing was masked.
     pub mean_loss: Option<f64>,
+    /// Standard error of the loss: the standard deviation of the per-sequence mean losses
+    /// over the square root of their number (sequences are the independent units; tokens of
+    /// one sequence are not). `None` with fewer than two sequences.
+    #[serde(default)]
+    pub std_error: Option<f64>,
     /// Fraction of masked tokens whose original token has the largest logit.
     pub accuracy: Option<f64>,
     /// Model calls spent on this rate.
@@ -70,14 +75,45 @@ pub fn loss_by_mask_rate<D: Denoiser + ?Sized>(
         let loss: f64 = scores.iter().map(|score| score.cross_entropy).sum();
         let correct: usize = scores.iter().map(|score| score.correct).sum();
         let per_masked = |value: f64| (masked_tokens > 0).then(|| value / masked_tokens as f64);
+        let sequence_means: Vec<f64> = scores
+            .iter()
+            .zip(&copies)
+            .map(|(score, copy)| score.cross_entropy / copy.masked.len() as f64)
+            .collect();
         out.push(RateLoss {
             rate,
             maskable_tokens,
             masked_tokens,
             mean_loss: per_masked(loss),
+            std_error: standard_error(&sequence_means),
             accuracy: per_masked(correct as f64),
             nfe,
         });
     }
     Ok(out)
+}
+
+/// Standard error of the mean of `values`; `None` for fewer than two.
+fn standard_error(values: &[f64]) -> Option<f64> {
+    let n = values.len();
+    if n < 2 {
+        return None;
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    Some((variance / n as f64).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::standard_error;
+
+    #[test]
+    fn standard_error_by_hand() {
+        // 1, 2, 3: sample variance 1, se = sqrt(1 / 3).
+        let se = standard_error(&[1.0, 2.0, 3.0]).unwrap();
+        assert!((se - (1.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        assert_eq!(standard_error(&[4.0]), None);
+        assert_eq!(standard_error(&[2.0, 2.0]), Some(0.0));
+    }
 }

@@ -18,6 +18,8 @@ const MARKER_RADIUS: &str = "3";
 pub struct LineSeries {
     pub name: String,
     pub points: Vec<(f64, f64)>,
+    /// Half-length of a vertical error bar at each point (empty: no bars; 0: none there).
+    pub errors: Vec<f64>,
 }
 
 /// A line chart drawn as SVG.
@@ -86,6 +88,24 @@ impl LineChart {
         self.series.push(LineSeries {
             name: name.into(),
             points: points.into_iter().collect(),
+            errors: Vec::new(),
+        });
+        self
+    }
+
+    /// Adds a series of `(x, y, error)` points drawn with vertical bars from `y - error` to
+    /// `y + error` (a standard error, say).
+    pub fn series_with_errors(
+        mut self,
+        name: impl Into<String>,
+        points: impl IntoIterator<Item = (f64, f64, f64)>,
+    ) -> Self {
+        let (points, errors): (Vec<(f64, f64)>, Vec<f64>) =
+            points.into_iter().map(|(x, y, e)| ((x, y), e)).unzip();
+        self.series.push(LineSeries {
+            name: name.into(),
+            points,
+            errors,
         });
         self
     }
@@ -128,9 +148,17 @@ impl LineChart {
                 .flat_map(|s| s.points.iter())
                 .filter(|p| drawable(p))
         };
+        let bar_ends = || {
+            self.series.iter().flat_map(|s| {
+                s.error_bars()
+                    .filter(|&(x, y, _)| drawable(&(x, y)))
+                    .flat_map(|(_, y, e)| [y - e, y + e])
+                    .filter(|&y| y_scale.accepts(y))
+            })
+        };
         let (Some(x_axis), Some(y_axis)) = (
             Axis::fit(x_scale, points().map(|p| p.0)),
-            Axis::fit(y_scale, points().map(|p| p.1)),
+            Axis::fit(y_scale, points().map(|p| p.1).chain(bar_ends())),
         ) else {
             return no_data_svg(self.width, self.height, &self.title);
         };
@@ -185,6 +213,21 @@ impl LineChart {
                 })
                 .collect::<Vec<_>>();
             self.draw_series(&mut svg, &series.name, series_style(index), &segments);
+            let bars: Vec<(f64, f64, f64)> = series
+                .error_bars()
+                .filter(|&(x, y, _)| drawable(&(x, y)))
+                .filter_map(|(x, y, e)| {
+                    let (low, high) = (y - e, y + e);
+                    (y_scale.accepts(low) && y_scale.accepts(high)).then(|| {
+                        (
+                            plot.x_at(x_axis.fraction(x)),
+                            plot.y_at(y_axis.fraction(low)),
+                            plot.y_at(y_axis.fraction(high)),
+                        )
+                    })
+                })
+                .collect();
+            draw_error_bars(&mut svg, series_style(index), &bars);
         }
         svg.close("g");
         legend.draw(&mut svg, plot.right() + LEGEND_GAP, plot.top);
@@ -252,6 +295,55 @@ impl LineChart {
             svg.close("g");
         }
     }
+}
+
+impl LineSeries {
+    /// `(x, y, error)` of the points with a finite, positive error.
+    fn error_bars(&self) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
+        self.points
+            .iter()
+            .zip(&self.errors)
+            .filter(|(_, e)| e.is_finite() && **e > 0.0)
+            .map(|(&(x, y), &e)| (x, y, e))
+    }
+}
+
+/// Vertical bars with short caps, `(x, y_low, y_high)` in pixels.
+fn draw_error_bars(svg: &mut SvgWriter, style: SeriesStyle, bars: &[(f64, f64, f64)]) {
+    if bars.is_empty() {
+        return;
+    }
+    let cap = 4.0;
+    let path = bars
+        .iter()
+        .map(|&(x, low, high)| {
+            format!(
+                "M{} {} L{} {} M{} {} L{} {} M{} {} L{} {}",
+                num(x),
+                num(low),
+                num(x),
+                num(high),
+                num(x - cap),
+                num(low),
+                num(x + cap),
+                num(low),
+                num(x - cap),
+                num(high),
+                num(x + cap),
+                num(high)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    svg.empty(
+        "path",
+        &[
+            ("class", "error-bars"),
+            ("stroke", style.colour),
+            ("stroke-width", "1.5"),
+            ("d", &path),
+        ],
+    );
 }
 
 /// Splits `points` into runs of consecutive drawable points.

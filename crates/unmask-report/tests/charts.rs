@@ -342,3 +342,43 @@ proptest! {
         prop_assert!(check_svg(&svg).is_ok(), "{:?}\n{}", check_svg(&svg), svg);
     }
 }
+
+#[test]
+fn error_bars_are_drawn_and_widen_the_y_axis() {
+    let plain = LineChart::new("loss").series("a", [(0.0, 1.0), (1.0, 2.0)]);
+    let with_bars =
+        LineChart::new("loss").series_with_errors("a", [(0.0, 1.0, 0.0), (1.0, 2.0, 5.0)]);
+    let svg = with_bars.to_svg();
+    let summary = check_svg(&svg).unwrap();
+    assert_eq!(summary.series_names(), ["a"]);
+    // One bar (the zero error draws none): a vertical line and two caps.
+    let bars = svg
+        .split("class=\"error-bars\"")
+        .nth(1)
+        .expect("an error-bar path");
+    let d = bars
+        .split("d=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert_eq!(d.matches('M').count(), 3, "{d}");
+    // The axis reaches y + e = 7: a tick label of 7 or more appears only with the bars.
+    let labels = |svg: &str| -> f64 {
+        svg.split("<text")
+            .filter_map(|t| {
+                t.split('>')
+                    .nth(1)?
+                    .split('<')
+                    .next()?
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+            })
+            .fold(f64::MIN, f64::max)
+    };
+    assert!(labels(&svg) >= 7.0, "top tick {}", labels(&svg));
+    assert!(labels(&plain.to_svg()) < 7.0);
+    assert!(!plain.to_svg().contains("error-bars"));
+}

@@ -28,6 +28,9 @@ pub enum ModelSection {
     Pretrained {
         /// A local directory or a Hub id such as `FacebookAI/roberta-base`.
         source: String,
+        /// The decoder bias of a fresh MLM head (a checkpoint without one).
+        #[serde(default)]
+        head_bias: HeadBias,
     },
     Scratch {
         /// `roberta` (a masked LM, trained as a diffusion model) or `gpt2` (a causal LM,
@@ -40,7 +43,22 @@ pub enum ModelSection {
         intermediate_size: usize,
         #[serde(default = "default_dropout")]
         dropout: f64,
+        /// The decoder bias of the fresh MLM head.
+        #[serde(default)]
+        head_bias: HeadBias,
     },
+}
+
+/// How a fresh MLM head's decoder bias starts (`unmask_train::fresh_init`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeadBias {
+    /// The log-frequency of each token in the train split: the model starts at the unigram
+    /// loss instead of ln(vocab).
+    #[default]
+    Unigram,
+    /// Zeros, as transformers initialises it.
+    Zero,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,6 +269,33 @@ impl Default for OptimSection {
             grad_clip: default_clip(),
             batch_size: default_batch(),
             grad_accum: default_accum(),
+        }
+    }
+}
+
+impl RunSection {
+    /// `steps` optimizer steps into `out_dir`, every other setting at its default.
+    pub fn new(steps: usize, out_dir: PathBuf) -> Self {
+        Self {
+            steps,
+            out_dir,
+            seed: default_seed(),
+            log_every: default_log_every(),
+            eval_every: default_eval_every(),
+            eval_batches: default_eval_batches(),
+            checkpoint_every: default_checkpoint_every(),
+            keep_checkpoints: default_keep_checkpoints(),
+        }
+    }
+}
+
+impl DataSection {
+    /// `corpus` in blocks of the default length, with the default prompt region.
+    pub fn new(corpus: impl Into<String>) -> Self {
+        Self {
+            corpus: corpus.into(),
+            block_len: default_block_len(),
+            prompt_len: default_prompt_len(),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod batcher;
 pub mod clip;
 pub mod config;
 pub mod data;
+pub mod fresh_init;
 pub mod loss;
 pub mod lr;
 pub mod metrics;

@@ -21,8 +21,9 @@ use unmask_text::{PackedBlocks, TextTokenizer};
 
 use crate::batcher::{DiffusionBatcher, Maskable, TrainBatch};
 use crate::clip::clip_global_norm;
-use crate::config::{Architecture, ModelSection, TrainConfig};
+use crate::config::{Architecture, HeadBias, ModelSection, TrainConfig};
 use crate::data::{TrainData, load_splits, pack, scratch_tokenizer};
+use crate::fresh_init::{log_unigram, with_unigram_bias};
 use crate::loss::target_loss;
 use crate::lr::LrSchedule;
 use crate::metrics::{MetricsCsv, MetricsRow, Window};
@@ -100,12 +101,12 @@ impl BlockOrder {
 
 fn model_config(config: &TrainConfig, tokenizer: &TextTokenizer) -> Option<MaskedLmConfig> {
     let ModelSection::Scratch {
-        architecture: _,
         hidden_size,
         num_layers,
         num_heads,
         intermediate_size,
         dropout,
+        ..
     } = &config.model
     else {
         return None;
@@ -205,7 +206,7 @@ pub fn train<B: AutodiffBackend>(
 
     let corpus = load_splits(&config.data.corpus)?;
     let tokenizer = match &config.model {
-        ModelSection::Pretrained { source } => {
+        ModelSection::Pretrained { source, .. } => {
             let dir = options
                 .model_dir
                 .clone()
@@ -253,14 +254,20 @@ pub fn train<B: AutodiffBackend>(
         return run_loop(model, &objective, &data, config, options, device, &save);
     }
 
+    let (mut fresh_head, head_bias) = match &config.model {
+        ModelSection::Pretrained { head_bias, .. } | ModelSection::Scratch { head_bias, .. } => {
+            (true, *head_bias)
+        }
+    };
     let model: MaskedLm<B> = match &config.model {
-        ModelSection::Pretrained { source } => {
+        ModelSection::Pretrained { source, .. } => {
             let dir = options
                 .model_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(source));
             let (model, report) = load_masked_lm::<B>(&dir, device)
                 .with_context(|| format!("loading the model in {}", dir.display()))?;
+            fresh_head = report.fresh_head;
             if report.fresh_head {
                 eprintln!(
                     "{}: no MLM head in the checkpoint; starting a fresh one",
@@ -278,14 +285,21 @@ pub fn train<B: AutodiffBackend>(
         }
     };
     let data = build_data(model.config().vocab_size, model.config().max_sequence_len())?;
+    let mut protected = vec![special.bos, special.eos, special.pad, special.mask];
+    protected.extend(special.unk);
+    let model = if fresh_head && head_bias == HeadBias::Unigram {
+        let vocab = model.config().vocab_size;
+        let counts = data.train.token_counts(vocab);
+        with_unigram_bias(model, &log_unigram(&counts, vocab, &protected))
+    } else {
+        model
+    };
     let context = if needs_counts {
         ScheduleContext::with_token_counts(data.train.token_counts(tokenizer.vocab_size()))
     } else {
         ScheduleContext::default()
     };
     let schedule = registry.build(schedule_name, &context)?;
-    let mut protected = vec![special.bos, special.eos, special.pad, special.mask];
-    protected.extend(special.unk);
     let objective = Objective::Diffusion(DiffusionBatcher::new(
         schedule,
         weighting,

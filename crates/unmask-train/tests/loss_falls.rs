@@ -8,10 +8,17 @@ use unmask_train::{TrainOptions, train};
 
 type B = Autodiff<Flex>;
 
+/// From a zero decoder bias (transformers' init): the loss falls from ln(vocab) as the model
+/// learns the corpus. With the default log-unigram bias a model this small starts near where
+/// 40 steps would take it (see `fresh_unigram_head_starts_at_the_unigram_loss`).
 fn loss_falls(schedule: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let corpus = common::small_corpus(tmp.path(), 24);
-    let config = common::tiny_config(&corpus, &tmp.path().join("run"), schedule, 40);
+    let mut config = common::tiny_config(&corpus, &tmp.path().join("run"), schedule, 40);
+    let unmask_train::config::ModelSection::Scratch { head_bias, .. } = &mut config.model else {
+        unreachable!("the tiny config trains from scratch")
+    };
+    *head_bias = unmask_train::config::HeadBias::Zero;
     let options = TrainOptions {
         quiet: true,
         ..Default::default()
@@ -79,4 +86,45 @@ fn validation_loss_falls_for_a_gpt2_trained_from_scratch() {
         unmask_gpt2::load_gpt2::<Flex>(&final_dir, &Default::default()).expect("loads");
     assert_eq!(model.config().n_embd, 32);
     assert!(final_dir.join("tokenizer.json").is_file());
+}
+
+/// The default fresh head starts at the unigram loss: far below ln(vocab), and no worse than
+/// the zero-bias model reaches after 40 steps.
+#[test]
+fn fresh_unigram_head_starts_at_the_unigram_loss() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = common::small_corpus(tmp.path(), 24);
+    let mut first_losses = Vec::new();
+    for bias in [
+        unmask_train::config::HeadBias::Unigram,
+        unmask_train::config::HeadBias::Zero,
+    ] {
+        let mut config =
+            common::tiny_config(&corpus, &tmp.path().join(format!("{bias:?}")), "linear", 40);
+        let unmask_train::config::ModelSection::Scratch { head_bias, .. } = &mut config.model
+        else {
+            unreachable!("the tiny config trains from scratch")
+        };
+        *head_bias = bias;
+        let options = TrainOptions {
+            quiet: true,
+            ..Default::default()
+        };
+        let summary = train::<B>(&config, &Default::default(), &options).expect("trains");
+        first_losses.push((
+            summary.validation.first().unwrap().1,
+            summary.validation.last().unwrap().1,
+        ));
+    }
+    let (unigram_start, _) = first_losses[0];
+    let (zero_start, zero_end) = first_losses[1];
+    eprintln!(
+        "unigram bias starts at {unigram_start:.4}; zero bias {zero_start:.4} -> {zero_end:.4}"
+    );
+    assert!(
+        (zero_start - 300f64.ln()).abs() < 0.3,
+        "zero bias starts near ln(300)"
+    );
+    assert!(unigram_start < zero_start - 1.0);
+    assert!(unigram_start < zero_end + 0.1);
 }
