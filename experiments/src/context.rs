@@ -1,6 +1,7 @@
 //! What every experiment of one invocation shares: the preset, the device, the held-out
 //! text and prompts, and the evaluator GPT-2.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -8,7 +9,7 @@ use burn::tensor::backend::AutodiffBackend;
 use unmask_eval::{SampleStats, SpeedReport, WordStats, WordVocabulary};
 use unmask_text::TextTokenizer;
 
-use crate::compare::Generated;
+use crate::compare::{Generated, ModelResult};
 use crate::held_out::HeldOut;
 use crate::measure::{self, CausalModel, Samples};
 use crate::models::{self, ModelSpec, TrainedModel};
@@ -24,6 +25,9 @@ pub struct Context<B: AutodiffBackend> {
     pub prompts: Vec<String>,
     /// The words of the train split: is a generated word a real one?
     pub vocabulary: WordVocabulary,
+    /// Masked LMs measured so far, by model key: experiments that share a model share its
+    /// measurement.
+    pub measured: HashMap<String, ModelResult>,
     evaluator: Option<(TrainedModel, CausalModel<B::InnerBackend>)>,
 }
 
@@ -40,6 +44,7 @@ impl<B: AutodiffBackend> Context<B> {
             held_out,
             prompts,
             vocabulary,
+            measured: HashMap::new(),
             evaluator: None,
         })
     }
