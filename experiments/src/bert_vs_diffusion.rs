@@ -35,6 +35,6 @@ pub fn run<B: AutodiffBackend>(
          high ones, and fails to generate from a fully masked canvas; the diffusion-trained \
          models generate.",
     );
-    add_comparison(report, &results, &reference)?;
+    add_comparison(report, &results, &reference, &ctx.preset.eval)?;
     Ok(results)
 }

@@ -19,7 +19,13 @@ pub struct ModelResult {
     pub prompted: Generated,
     /// Text from a fully masked canvas (no prompt).
     pub unprompted: Generated,
+    /// Text from a fully masked canvas with the seed's own loop: the `seed` policy at
+    /// [`SEED_LOOP_STEPS`] steps.
+    pub seed_loop: Generated,
 }
+
+/// The seed's generation loop ran ten denoising steps.
+pub const SEED_LOOP_STEPS: usize = 10;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Generated {
@@ -73,13 +79,23 @@ fn measure_anew<B: AutodiffBackend>(
         e.steps.min(gen_len),
         preset.seed,
     )?;
+    let seed_loop = measure::diffusion_samples(
+        &mut masked,
+        &empty,
+        gen_len,
+        "seed",
+        SEED_LOOP_STEPS.min(gen_len),
+        preset.seed,
+    )?;
     let prompted = ctx.score(&masked.tokenizer, prompted)?;
     let unprompted = ctx.score(&masked.tokenizer, unprompted)?;
+    let seed_loop = ctx.score(&masked.tokenizer, seed_loop)?;
     Ok(ModelResult {
         model: model.clone(),
         scores,
         prompted,
         unprompted,
+        seed_loop,
     })
 }
 
@@ -100,7 +116,13 @@ pub fn reference<B: AutodiffBackend>(
 ) -> Result<Generated> {
     let lengths: Vec<f64> = results
         .iter()
-        .flat_map(|r| [r.prompted.words.mean_words, r.unprompted.words.mean_words])
+        .flat_map(|r| {
+            [
+                r.prompted.words.mean_words,
+                r.unprompted.words.mean_words,
+                r.seed_loop.words.mean_words,
+            ]
+        })
         .collect();
     let words = (lengths.iter().sum::<f64>() / lengths.len().max(1) as f64).round() as usize;
     let n = ctx.prompts.len();

@@ -4,7 +4,8 @@
 use anyhow::Result;
 use unmask_report::{Cell, LineChart, Report, Table};
 
-use crate::compare::{Generated, ModelResult};
+use crate::compare::{Generated, ModelResult, SEED_LOOP_STEPS};
+use crate::preset::EvalSection;
 
 /// Samples quoted per model and setting.
 const QUOTED: usize = 3;
@@ -38,10 +39,15 @@ pub fn summary_table(results: &[ModelResult]) -> Result<Table> {
 }
 
 /// One row per model and setting (no prompt, prompted), and real held-out text last.
-pub fn generation_table(results: &[ModelResult], reference: &Generated) -> Result<Table> {
+pub fn generation_table(
+    results: &[ModelResult],
+    reference: &Generated,
+    sampler: &str,
+) -> Result<Table> {
     let mut table = Table::new([
         "text",
         "prompt",
+        "sampler",
         "words",
         "known words",
         "word entropy bits",
@@ -49,11 +55,12 @@ pub fn generation_table(results: &[ModelResult], reference: &Generated) -> Resul
         "gen ppl",
     ])
     .significant_digits(4);
-    let row = |table: &mut Table, label: &str, setting: &str, g: &Generated| {
+    let row = |table: &mut Table, label: &str, setting: &str, sampler: &str, g: &Generated| {
         table
             .push_row([
                 Cell::text(label),
                 Cell::text(setting),
+                Cell::text(sampler),
                 g.words.mean_words.into(),
                 g.words.known_word_share.into(),
                 g.words.stats.mean_unigram_entropy_bits.into(),
@@ -62,11 +69,19 @@ pub fn generation_table(results: &[ModelResult], reference: &Generated) -> Resul
             ])
             .map(|_| ())
     };
+    let seed_loop = format!("seed, {SEED_LOOP_STEPS} steps");
     for r in results {
-        row(&mut table, &r.model.label, "none", &r.unprompted)?;
-        row(&mut table, &r.model.label, "held-out words", &r.prompted)?;
+        row(&mut table, &r.model.label, "none", sampler, &r.unprompted)?;
+        row(&mut table, &r.model.label, "none", &seed_loop, &r.seed_loop)?;
+        row(
+            &mut table,
+            &r.model.label,
+            "held-out words",
+            sampler,
+            &r.prompted,
+        )?;
     }
-    row(&mut table, "real held-out text", "-", reference)?;
+    row(&mut table, "real held-out text", "-", "-", reference)?;
     Ok(table)
 }
 
@@ -158,7 +173,9 @@ pub fn add_comparison(
     report: &mut Report,
     results: &[ModelResult],
     reference: &Generated,
+    eval: &EvalSection,
 ) -> Result<()> {
+    let sampler = format!("{}, {} steps", eval.policy, eval.steps);
     let summary = summary_table(results)?;
     report.heading("Results");
     report.paragraph(
@@ -174,11 +191,17 @@ pub fn add_comparison(
          words = share of the words (lower case, punctuation stripped) that occur in the \
          training text; word entropy = mean unigram entropy of a sample's words (bits); word \
          rep-4 = fraction of a sample's word 4-grams that repeat an earlier one; gen ppl = \
-         perplexity under the evaluator GPT-2 (per evaluator token). The last row is real \
-         held-out text of the same mean length, scored the same way: a sample that beats it \
-         on gen ppl while falling short on entropy is repetitive, not better.",
+         perplexity under the evaluator GPT-2 (per evaluator token). Each model is sampled \
+         with the preset's sampler and, from the empty canvas, also with the seed's own loop \
+         (`seed` policy, 10 steps: predict every masked token, keep the schedule's share, \
+         re-mask the rest). The last row is real held-out text of the same mean length, \
+         scored the same way: a sample that beats it on gen ppl while falling short on \
+         entropy is repetitive, not better.",
     );
-    report.table_with_csv(&generation_table(results, reference)?, "generation.csv")?;
+    report.table_with_csv(
+        &generation_table(results, reference, &sampler)?,
+        "generation.csv",
+    )?;
     report.figure(
         "loss_vs_mask_rate.svg",
         "Held-out cross-entropy per masked token at each mask rate",
@@ -200,7 +223,12 @@ pub fn add_comparison(
     )?;
     report.heading("Samples");
     for r in results {
-        for (kind, generated) in [("prompted", &r.prompted), ("no prompt", &r.unprompted)] {
+        let seed_loop = format!("no prompt, seed loop {SEED_LOOP_STEPS} steps");
+        for (kind, generated) in [
+            ("prompted", &r.prompted),
+            ("no prompt", &r.unprompted),
+            (seed_loop.as_str(), &r.seed_loop),
+        ] {
             for (prompt, text) in generated
                 .samples
                 .prompts

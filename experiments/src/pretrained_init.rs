@@ -56,6 +56,6 @@ pub fn run<B: AutodiffBackend>(
          re-tokenized for the evaluator), not per-token numbers.",
         pretrained.display()
     ));
-    add_comparison(report, &results, &reference)?;
+    add_comparison(report, &results, &reference, &ctx.preset.eval)?;
     Ok(results)
 }

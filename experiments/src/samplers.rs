@@ -26,13 +26,14 @@ pub fn run<B: AutodiffBackend>(
     let mut masked = MaskedModel::<B::InnerBackend>::load(&model.dir, &ctx.device)?;
     let e = ctx.preset.eval.clone();
     let mut results = Vec::new();
+    let gen_len = crate::compare::gen_len(&ctx.preset, &model);
     for policy in &e.policies {
-        for &steps in e.step_counts.iter().filter(|&&s| s <= e.gen_len) {
+        for &steps in e.step_counts.iter().filter(|&&s| s <= gen_len) {
             eprintln!("[samplers] {policy}, {steps} steps");
             let samples = measure::diffusion_samples(
                 &mut masked,
                 &ctx.prompts,
-                e.gen_len,
+                gen_len,
                 policy,
                 steps,
                 ctx.preset.seed,
@@ -51,7 +52,7 @@ pub fn run<B: AutodiffBackend>(
         model.label,
         model.steps,
         ctx.prompts.len(),
-        e.gen_len,
+        gen_len,
         measure::TOP_K,
         measure::TOP_P
     ));

@@ -25,6 +25,6 @@ pub fn run<B: AutodiffBackend>(
          Every model is measured under the same linear-schedule bound.",
         schedules.join(", ")
     ));
-    add_comparison(report, &results, &reference)?;
+    add_comparison(report, &results, &reference, &ctx.preset.eval)?;
     Ok(results)
 }
