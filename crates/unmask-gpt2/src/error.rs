@@ -40,6 +40,8 @@ pub enum Gpt2Error {
     Input(String),
     #[error("invalid generation options: {0}")]
     Options(String),
+    #[error("cannot sample the next token: {0}")]
+    Sampling(String),
     #[error("cannot read a tensor back from the device: {0}")]
     Readback(String),
     #[error(transparent)]

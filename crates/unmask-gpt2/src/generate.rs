@@ -77,14 +77,14 @@ impl<B: Backend> Gpt2LmHead<B> {
             let logits = self.forward_cached(ids_tensor(&input, device), &mut cache)?;
             generation.model_calls += 1;
             let [_, seq, vocab] = logits.dims();
-            let last = logits
+            let mut last = logits
                 .narrow(1, seq - 1, 1)
                 .reshape([vocab])
                 .into_data()
                 .convert::<f32>()
                 .into_vec::<f32>()
                 .map_err(|e| Gpt2Error::Readback(format!("logits: {e:?}")))?;
-            let token = sampler.pick(&last);
+            let token = sampler.pick(&mut last)?;
             generation.tokens.push(token);
             if opts.stop_at_eos && Some(token) == self.config.eos_token_id {
                 generation.stopped_at_eos = true;

@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use unmask_gpt2::sampling::argmax;
 use unmask_gpt2::{GenerateOptions, Gpt2Error, Gpt2LmHead};
 
 fn generate(
@@ -13,6 +12,15 @@ fn generate(
     opts: &GenerateOptions,
 ) -> unmask_gpt2::Generation {
     model.generate(prompt, opts, &Default::default()).unwrap()
+}
+
+/// The first index of the largest logit.
+fn argmax(logits: &[f32]) -> usize {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    logits
+        .iter()
+        .position(|&l| l == max)
+        .expect("a finite logit")
 }
 
 /// For each generated token: the argmax of the full forward over everything before it.

@@ -34,3 +34,4 @@ pub use observer::{NoObserver, StepObserver, TraceObserver};
 pub use policy::{ConfidenceScore, DEFAULT_THRESHOLD, Policy, PolicyParams};
 pub use sampler::Sampler;
 pub use template::{Segment, Template};
+pub use token_sampler::{RowProblem, TokenSampler};

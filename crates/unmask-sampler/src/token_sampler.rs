@@ -26,8 +26,9 @@ pub(crate) struct Draw {
     pub confidence: f64,
 }
 
+/// Why a logit row cannot be sampled.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum RowProblem {
+pub enum RowProblem {
     NonFinite(f32),
     NothingAllowed,
 }
@@ -35,7 +36,7 @@ pub(crate) enum RowProblem {
 impl RowProblem {
     pub fn describe(&self) -> String {
         match self {
-            Self::NonFinite(value) => format!("the denoiser returned the logit {value}"),
+            Self::NonFinite(value) => format!("the model returned the logit {value}"),
             Self::NothingAllowed => {
                 "every token is forbidden or has logit -inf; nothing can be sampled".to_string()
             }
@@ -47,12 +48,21 @@ impl RowProblem {
 /// pull in one more token when the head holds exactly top-p.
 const NUCLEUS_SLACK: f64 = 1e-6;
 
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl std::error::Error for RowProblem {}
+
 /// Draws one token per logit row: forbidden tokens removed, temperature (0 = argmax), top-k,
 /// top-p, then a categorical draw by inverse CDF (weights in f32, sums in f64). Scratch
 /// buffers are kept between rows, so a draw allocates nothing once they have grown; the
-/// passes over the vocabulary are plain loops that auto-vectorise.
+/// passes over the vocabulary are plain loops that auto-vectorise. The one token sampler of
+/// the workspace: the denoising loops and GPT-2's decoding both draw through it.
 #[derive(Debug, Clone)]
-pub(crate) struct TokenSampler {
+pub struct TokenSampler {
     /// `None` for greedy decoding (temperature 0, or so small that 1/T overflows f32).
     inv_temperature: Option<f32>,
     top_k: Option<usize>,
@@ -64,7 +74,9 @@ pub(crate) struct TokenSampler {
 }
 
 impl TokenSampler {
-    /// Options must have been validated; `forbidden` ids must be below the vocabulary size.
+    /// `temperature >= 0`, `top_k >= 1` and `0 < top_p <= 1` must have been checked (as
+    /// [`crate::SamplerConfig`] and GPT-2's options do); `forbidden` ids must be below the
+    /// vocabulary size.
     pub fn new(
         temperature: f64,
         top_k: Option<usize>,
@@ -84,10 +96,22 @@ impl TokenSampler {
         }
     }
 
+    /// Draws a token from `row` (modified in place: forbidden entries become -inf) for a
+    /// model with no mask token, such as an autoregressive one. Uses one `rng` number when it
+    /// samples (temperature above 0); greedy picks the first largest logit.
+    pub fn pick<R: Rng + ?Sized>(
+        &mut self,
+        row: &mut [f32],
+        rng: &mut R,
+    ) -> Result<u32, RowProblem> {
+        self.draw(row, u32::MAX, Confidence::None, rng)
+            .map(|draw| draw.token)
+    }
+
     /// Takes from `rng` what [`TokenSampler::draw`] would take (one number when sampling,
     /// none when greedy) without a row: a loop that skips a position it would have sampled
     /// keeps the stream where sampling it would have left it.
-    pub fn skip<R: Rng + ?Sized>(&self, rng: &mut R) {
+    pub(crate) fn skip<R: Rng + ?Sized>(&self, rng: &mut R) {
         if self.inv_temperature.is_some() {
             let _: f64 = rng.random();
         }
@@ -95,7 +119,7 @@ impl TokenSampler {
 
     /// Draws a token from `row` (modified in place: forbidden entries become -inf). `mask_id`
     /// is always forbidden. Uses one `rng` number when it samples (temperature above 0).
-    pub fn draw<R: Rng + ?Sized>(
+    pub(crate) fn draw<R: Rng + ?Sized>(
         &mut self,
         row: &mut [f32],
         mask_id: u32,
