@@ -1,49 +1,21 @@
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{ReportError, Result};
 
-/// Writes `contents` to `path` through a temporary file in the same directory and a rename,
-/// so a reader never sees a half-written file. The directory must already exist.
+/// Writes `contents` to `path` through the workspace's atomic write (`unmask_io`): a reader
+/// never sees a half-written file. The directory must already exist.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let file_name = path.file_name().ok_or_else(|| ReportError::Io {
+    unmask_io::write_atomic(path, contents).map_err(|source| ReportError::Io {
         action: "write",
         path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file"),
-    })?;
-    let temp_path = temp_path_for(path, file_name);
-    let result = write_then_rename(&temp_path, path, contents);
-    if result.is_err() {
-        // Best effort: a leftover temp file is harmless but untidy.
-        let _ = fs::remove_file(&temp_path);
-    }
-    result
-}
-
-fn temp_path_for(path: &Path, file_name: &std::ffi::OsStr) -> PathBuf {
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(file_name);
-    temp_name.push(format!(".tmp{}", std::process::id()));
-    path.with_file_name(temp_name)
-}
-
-fn write_then_rename(temp_path: &Path, path: &Path, contents: &[u8]) -> Result<()> {
-    let io_error = |action, source| ReportError::Io {
-        action,
-        path: path.to_path_buf(),
         source,
-    };
-    let mut file =
-        fs::File::create(temp_path).map_err(|e| io_error("create a temporary file for", e))?;
-    file.write_all(contents).map_err(|e| io_error("write", e))?;
-    file.sync_all().map_err(|e| io_error("flush", e))?;
-    drop(file);
-    fs::rename(temp_path, path).map_err(|e| io_error("move the finished file into", e))
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]

@@ -84,33 +84,23 @@ pub(crate) fn load(path: &Path, key: &CacheKey, block_len: usize) -> Option<Pack
     PackedBlocks::new(block_len, ids).ok()
 }
 
-/// Writes the blocks to `path` atomically: a temporary file in the same directory, renamed.
+/// Writes the blocks to `path` atomically (`unmask_io`: a temporary file, fsync, rename).
 pub(crate) fn store(path: &Path, key: &CacheKey, blocks: &PackedBlocks) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)
         .map_err(|e| TextError::io("create token cache directory", dir, e))?;
-    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-    // Unique per process and call, so concurrent writers never share a temporary file.
-    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let serial = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let temp = dir.join(format!(".{file_name}.{}-{serial}.tmp", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&temp)?);
+    unmask_io::write_atomic_with(path, |out| {
         out.write_all(MAGIC)?;
         out.write_all(&FORMAT_VERSION.to_le_bytes())?;
         out.write_all(&(blocks.block_len() as u32).to_le_bytes())?;
         out.write_all(&(blocks.n_blocks() as u64).to_le_bytes())?;
         out.write_all(&key.0)?;
-        for id in blocks.ids() {
-            out.write_all(&id.to_le_bytes())?;
-        }
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&temp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        TextError::io("write token cache", path, e)
+        blocks
+            .ids()
+            .iter()
+            .try_for_each(|id| out.write_all(&id.to_le_bytes()))
     })
+    .map_err(|e| TextError::io("write token cache", path, e))
 }
 
 #[cfg(test)]

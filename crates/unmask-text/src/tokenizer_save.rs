@@ -11,17 +11,19 @@ use crate::tokenizer::TextTokenizer;
 pub(crate) fn save(tokenizer: &TextTokenizer, dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| TextError::io("create directory", dir, e))?;
     let tokenizer_json = dir.join("tokenizer.json");
-    tokenizer.inner().save(&tokenizer_json, true).map_err(|e| {
+    let json = tokenizer.inner().to_string(true).map_err(|e| {
         TextError::io(
-            "write",
+            "serialize",
             &tokenizer_json,
             std::io::Error::other(e.to_string()),
         )
     })?;
+    unmask_io::write_atomic(&tokenizer_json, json.as_bytes())
+        .map_err(|e| TextError::io("write", &tokenizer_json, e))?;
     let config_path = dir.join("tokenizer_config.json");
     let config = serde_json::to_string_pretty(&tokenizer_config(tokenizer)?)
         .expect("a serde_json::Value always serializes");
-    std::fs::write(&config_path, config + "\n")
+    unmask_io::write_atomic(&config_path, (config + "\n").as_bytes())
         .map_err(|e| TextError::io("write", &config_path, e))?;
     Ok(tokenizer_json)
 }

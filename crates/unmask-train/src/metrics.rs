@@ -109,10 +109,7 @@ impl MetricsCsv {
                 }
             }
             if kept.len() != text.len() {
-                let tmp = path.with_extension("csv.tmp");
-                std::fs::write(&tmp, &kept)?;
-                File::open(&tmp)?.sync_all()?;
-                std::fs::rename(&tmp, path)?;
+                unmask_io::write_atomic(path, kept.as_bytes())?;
             }
         }
         Self::open(path)

@@ -170,7 +170,7 @@ pub fn train<B: AutodiffBackend>(
         bail!("--resume: no checkpoint in {}", run_dir.display());
     }
     std::fs::create_dir_all(run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
-    std::fs::write(run_dir.join("config.toml"), config.to_toml())?;
+    unmask_io::write_atomic(&run_dir.join("config.toml"), config.to_toml().as_bytes())?;
 
     let causal = matches!(
         config.model,
