@@ -2,7 +2,7 @@ use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Tensor, backend::Backend};
-use unmask_roberta::Dropout;
+use unmask_nn::Dropout;
 
 use crate::kv_cache::LayerCache;
 

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::{Tensor, TensorData, backend::Backend};
-use unmask_roberta::tensor_file::{
+use unmask_nn::ModelError;
+use unmask_nn::tensor_file::{
     RawTensor, TensorMap, read_tensors, write_atomically, write_safetensors,
 };
 
@@ -43,12 +44,13 @@ fn locate(path: &Path) -> Result<(PathBuf, PathBuf), Gpt2Error> {
                 return Ok((path.join(CONFIG_FILE), weights));
             }
         }
-        return Err(Gpt2Error::Checkpoint {
+        return Err(ModelError::Checkpoint {
             path: path.to_path_buf(),
             reason: format!(
                 "no weights: expected {SAFETENSORS_FILE} or {PYTORCH_FILE} in this directory"
             ),
-        });
+        }
+        .into());
     }
     if path.is_file() {
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -57,13 +59,14 @@ fn locate(path: &Path) -> Result<(PathBuf, PathBuf), Gpt2Error> {
         }
         return Ok((dir.join(CONFIG_FILE), path.to_path_buf()));
     }
-    Err(Gpt2Error::Io {
+    Err(ModelError::Io {
         path: path.to_path_buf(),
         source: std::io::Error::new(
             std::io::ErrorKind::NotFound,
             "no such model directory or weights file",
         ),
-    })
+    }
+    .into())
 }
 
 /// Loads a GPT-2 from a Hugging Face model directory or weights file (with `config.json`
@@ -127,16 +130,17 @@ impl<'a, B: Backend> CheckpointSource<'a, B> {
         let tensor = self
             .tensors
             .get(&full)
-            .ok_or_else(|| Gpt2Error::MissingTensor {
+            .ok_or_else(|| ModelError::MissingTensor {
                 name: full.clone(),
                 shape: shape.to_vec(),
             })?;
         if tensor.shape != shape {
-            return Err(Gpt2Error::ShapeMismatch {
+            return Err(ModelError::ShapeMismatch {
                 name: full,
                 expected: shape.to_vec(),
                 found: tensor.shape.clone(),
-            });
+            }
+            .into());
         }
         let tensor = tensor.clone();
         self.used.insert(full);
@@ -171,7 +175,7 @@ impl<'a, B: Backend> CheckpointSource<'a, B> {
         if unexpected.is_empty() {
             Ok(ignored)
         } else {
-            Err(Gpt2Error::UnexpectedTensors { names: unexpected })
+            Err(ModelError::UnexpectedTensors { names: unexpected }.into())
         }
     }
 }
@@ -269,15 +273,16 @@ pub fn save_gpt2<B: Backend>(
         )
     };
     if shapes(config) != shapes(model.config()) {
-        return Err(Gpt2Error::Config(format!(
+        return Err(ModelError::Config(format!(
             "the config to save describes another model than the one given \
              (vocab, positions, width, layers, heads, MLP width, activation: {:?} vs the \
              model's {:?}); pass model.config()",
             shapes(config),
             shapes(model.config())
-        )));
+        ))
+        .into());
     }
-    std::fs::create_dir_all(dir).map_err(|source| Gpt2Error::Io {
+    std::fs::create_dir_all(dir).map_err(|source| ModelError::Io {
         path: dir.to_path_buf(),
         source,
     })?;

@@ -1,21 +1,9 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use unmask_nn::{ActivationKind, ModelError};
 
 use crate::error::Gpt2Error;
-
-/// The MLP activation (`activation_function` in config.json).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Gpt2Activation {
-    /// The tanh approximation of GELU, GPT-2's own (`gelu_new`, `gelu_pytorch_tanh`).
-    #[serde(rename = "gelu_new", alias = "gelu_pytorch_tanh")]
-    GeluNew,
-    /// Exact GELU, `x * Phi(x)`.
-    #[serde(rename = "gelu")]
-    Gelu,
-    #[serde(rename = "relu")]
-    Relu,
-}
 
 /// A Hugging Face GPT-2 `config.json`.
 ///
@@ -39,7 +27,7 @@ pub struct Gpt2Config {
     #[serde(default)]
     pub n_inner: Option<usize>,
     #[serde(default = "default_activation")]
-    pub activation_function: Gpt2Activation,
+    pub activation_function: ActivationKind,
     #[serde(default = "default_pdrop")]
     pub resid_pdrop: f64,
     #[serde(default = "default_pdrop")]
@@ -85,8 +73,8 @@ fn default_layers() -> usize {
 fn default_heads() -> usize {
     12
 }
-fn default_activation() -> Gpt2Activation {
-    Gpt2Activation::GeluNew
+fn default_activation() -> ActivationKind {
+    ActivationKind::GeluTanh
 }
 fn default_pdrop() -> f64 {
     0.1
@@ -130,25 +118,27 @@ impl Gpt2Config {
 
     /// Reads and validates a Hugging Face `config.json`.
     pub fn from_file(path: &Path) -> Result<Self, Gpt2Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Gpt2Error::Io {
+        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
             path: path.to_path_buf(),
             source,
         })?;
         Self::from_json(&text).map_err(|err| match err {
-            Gpt2Error::Config(msg) => Gpt2Error::Config(format!("{}: {msg}", path.display())),
+            Gpt2Error::Model(ModelError::Config(msg)) => {
+                ModelError::Config(format!("{}: {msg}", path.display())).into()
+            }
             other => other,
         })
     }
 
     pub fn from_json(text: &str) -> Result<Self, Gpt2Error> {
         let config: Self = serde_json::from_str(text)
-            .map_err(|e| Gpt2Error::Config(format!("not a GPT-2 config.json ({e})")))?;
+            .map_err(|e| ModelError::Config(format!("not a GPT-2 config.json ({e})")))?;
         config.validate()?;
         Ok(config)
     }
 
     pub fn validate(&self) -> Result<(), Gpt2Error> {
-        let fail = |msg: String| Err(Gpt2Error::Config(msg));
+        let fail = |msg: String| Err(ModelError::Config(msg).into());
         if self.model_type != "gpt2" {
             return fail(format!(
                 "model_type is \"{}\", expected \"gpt2\"",

@@ -1,29 +1,11 @@
-use std::path::PathBuf;
-
-use unmask_roberta::ModelError;
+use unmask_nn::ModelError;
 
 /// Everything that can go wrong building, loading, saving or running a GPT-2.
 #[derive(Debug, thiserror::Error)]
 pub enum Gpt2Error {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("invalid GPT-2 config: {0}")]
-    Config(String),
-    #[error("{path}: cannot read checkpoint: {reason}")]
-    Checkpoint { path: PathBuf, reason: String },
-    #[error("checkpoint is missing tensor `{name}` (expected shape {shape:?})")]
-    MissingTensor { name: String, shape: Vec<usize> },
-    #[error("checkpoint tensor `{name}` has shape {found:?}, the config expects {expected:?}")]
-    ShapeMismatch {
-        name: String,
-        expected: Vec<usize>,
-        found: Vec<usize>,
-    },
-    #[error("checkpoint has unexpected tensors: {}", .names.join(", "))]
-    UnexpectedTensors { names: Vec<String> },
+    /// The config or a weight file: the error type every unmask model shares.
+    #[error(transparent)]
+    Model(#[from] ModelError),
     #[error(
         "checkpoint tensor `{name}` differs from `{tied_to}`; unmask's GPT-2 keeps the LM head \
          tied to the token embeddings, so untied checkpoints are not supported"
@@ -44,6 +26,4 @@ pub enum Gpt2Error {
     Sampling(String),
     #[error("cannot read a tensor back from the device: {0}")]
     Readback(String),
-    #[error(transparent)]
-    File(#[from] ModelError),
 }

@@ -2,7 +2,6 @@
 //! that loads and saves Hugging Face checkpoints, matches transformers' logits, decodes with
 //! a KV cache and scores text by per-token negative log-likelihood.
 
-mod activation;
 mod attention;
 mod block;
 pub mod checkpoint;
@@ -17,7 +16,7 @@ pub mod sampling;
 pub mod scoring;
 
 pub use checkpoint::{LoadReport, load_gpt2, save_gpt2};
-pub use config::{Gpt2Activation, Gpt2Config};
+pub use config::Gpt2Config;
 pub use error::Gpt2Error;
 pub use generate::Generation;
 pub use kv_cache::KvCache;

@@ -1,9 +1,7 @@
 use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::{Tensor, backend::Backend};
-use unmask_roberta::Dropout;
-
-use crate::activation::Activation;
+use unmask_nn::{Activation, Dropout};
 
 /// GPT-2's feed-forward block: `c_fc`, activation, `c_proj`, dropout.
 #[derive(Module, Debug)]

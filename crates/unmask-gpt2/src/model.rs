@@ -2,7 +2,7 @@ use burn::module::Module;
 use burn::nn::{Embedding, LayerNorm};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor, backend::Backend};
-use unmask_roberta::Dropout;
+use unmask_nn::Dropout;
 
 use crate::block::Block;
 use crate::config::Gpt2Config;

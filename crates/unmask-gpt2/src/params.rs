@@ -7,15 +7,14 @@
 use burn::module::{Initializer, Param};
 use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::{Tensor, backend::Backend};
+use unmask_nn::{Activation, Dropout};
 
-use crate::activation::Activation;
 use crate::attention::CausalSelfAttention;
 use crate::block::Block;
 use crate::config::Gpt2Config;
 use crate::error::Gpt2Error;
 use crate::mlp::Mlp;
 use crate::model::Gpt2LmHead;
-use unmask_roberta::Dropout;
 
 /// How a parameter is initialised when it does not come from a checkpoint
 /// (transformers' `GPT2PreTrainedModel._init_weights`).

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use common::*;
 use unmask_gpt2::checkpoint::to_tensors;
 use unmask_gpt2::{Gpt2Config, Gpt2Error, Gpt2LmHead, load_gpt2, save_gpt2};
-use unmask_roberta::tensor_file::{RawTensor, TensorMap, read_tensors, write_safetensors};
+use unmask_nn::ModelError;
+use unmask_nn::tensor_file::{RawTensor, TensorMap, read_tensors, write_safetensors};
 
 fn tiny_tensors() -> TensorMap {
     read_tensors(&fixture("tiny-gpt2/model.safetensors")).unwrap()
@@ -148,7 +149,10 @@ fn saving_with_a_config_of_other_shapes_is_an_error() {
 fn missing_paths_and_files_are_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let err = load(&tmp.path().join("nope")).unwrap_err();
-    assert!(matches!(err, Gpt2Error::Io { .. }), "{err}");
+    assert!(
+        matches!(err, Gpt2Error::Model(ModelError::Io { .. })),
+        "{err}"
+    );
     assert!(err.to_string().contains("nope"), "{err}");
     let err = load(tmp.path()).unwrap_err();
     assert!(err.to_string().contains("model.safetensors"), "{err}");
@@ -174,7 +178,7 @@ fn a_missing_tensor_is_named() {
     tensors.remove("transformer.h.1.mlp.c_fc.bias");
     let err = load(&variant(tmp.path(), &tensors)).unwrap_err();
     assert!(
-        matches!(&err, Gpt2Error::MissingTensor { name, shape } if name == "transformer.h.1.mlp.c_fc.bias" && shape == &[256]),
+        matches!(&err, Gpt2Error::Model(ModelError::MissingTensor { name, shape }) if name == "transformer.h.1.mlp.c_fc.bias" && shape == &[256]),
         "{err}"
     );
 }
@@ -190,7 +194,7 @@ fn a_mis_shaped_tensor_is_named_with_both_shapes() {
     t.shape = vec![192, 64];
     let err = load(&variant(tmp.path(), &tensors)).unwrap_err();
     assert!(
-        matches!(&err, Gpt2Error::ShapeMismatch { name, expected, found }
+        matches!(&err, Gpt2Error::Model(ModelError::ShapeMismatch { name, expected, found })
             if name == "transformer.h.0.attn.c_attn.weight" && expected == &[64, 192] && found == &[192, 64]),
         "{err}"
     );
@@ -262,7 +266,8 @@ fn bad_configs_are_errors_naming_the_problem() {
     std::fs::write(dir.join("config.json"), "{ not json").unwrap();
     let err = load(&dir).unwrap_err();
     assert!(
-        matches!(err, Gpt2Error::Config(_)) && err.to_string().contains("config.json"),
+        matches!(err, Gpt2Error::Model(ModelError::Config(_)))
+            && err.to_string().contains("config.json"),
         "{err}"
     );
 }
@@ -311,7 +316,7 @@ fn configs_parse_like_transformers() {
     let tanh = Gpt2Config::from_json(r#"{"activation_function": "gelu_pytorch_tanh"}"#).unwrap();
     assert_eq!(
         tanh.activation_function,
-        unmask_gpt2::Gpt2Activation::GeluNew
+        unmask_nn::ActivationKind::GeluTanh
     );
 }
 

@@ -4,8 +4,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Tensor, backend::Backend};
-
-use crate::Dropout;
+use unmask_nn::Dropout;
 
 /// Bidirectional multi-head self-attention with BERT's output block
 /// (dense, dropout, residual, post-LayerNorm).

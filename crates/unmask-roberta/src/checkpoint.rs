@@ -5,14 +5,16 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::{Tensor, TensorData, backend::Backend};
+use unmask_nn::ModelError;
+use unmask_nn::tensor_file::{
+    RawTensor, TensorMap, read_tensors, write_atomically, write_safetensors,
+};
 
 use crate::config::MaskedLmConfig;
-use crate::error::ModelError;
 use crate::model::MaskedLm;
 use crate::params::{
     self, ParamRole, ParamSource, RandomInit, head_names, layer_prefix, model_prefix,
 };
-use crate::tensor_file::{RawTensor, TensorMap, read_tensors, write_atomically, write_safetensors};
 
 pub const CONFIG_FILE: &str = "config.json";
 pub const SAFETENSORS_FILE: &str = "model.safetensors";

@@ -1,8 +1,7 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-
-use crate::error::ModelError;
+use unmask_nn::{ActivationKind, ModelError};
 
 /// Which member of the BERT family a checkpoint is: it decides position ids, names and defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,19 +11,6 @@ pub enum ModelKind {
     Roberta,
     /// BERT: plain positions 0..len.
     Bert,
-}
-
-/// The activation of the feed-forward block and the MLM head transform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum HiddenAct {
-    /// Exact GELU, `x * Phi(x)` (transformers' `gelu`).
-    #[serde(rename = "gelu")]
-    Gelu,
-    /// The tanh approximation (`gelu_new`, `gelu_pytorch_tanh`).
-    #[serde(rename = "gelu_new", alias = "gelu_pytorch_tanh")]
-    GeluTanh,
-    #[serde(rename = "relu")]
-    Relu,
 }
 
 /// The subset of a Hugging Face `config.json` that defines a BERT/RoBERTa masked LM.
@@ -40,7 +26,7 @@ pub struct MaskedLmConfig {
     pub num_attention_heads: usize,
     pub intermediate_size: usize,
     #[serde(default = "default_act")]
-    pub hidden_act: HiddenAct,
+    pub hidden_act: ActivationKind,
     pub max_position_embeddings: usize,
     #[serde(default = "default_type_vocab")]
     pub type_vocab_size: usize,
@@ -58,8 +44,8 @@ pub struct MaskedLmConfig {
     pub attention_probs_dropout_prob: f64,
 }
 
-fn default_act() -> HiddenAct {
-    HiddenAct::Gelu
+fn default_act() -> ActivationKind {
+    ActivationKind::Gelu
 }
 fn default_type_vocab() -> usize {
     2
@@ -81,7 +67,7 @@ impl MaskedLmConfig {
             num_hidden_layers: 12,
             num_attention_heads: 12,
             intermediate_size: 3072,
-            hidden_act: HiddenAct::Gelu,
+            hidden_act: ActivationKind::Gelu,
             max_position_embeddings: 514,
             type_vocab_size: 1,
             layer_norm_eps: 1e-5,

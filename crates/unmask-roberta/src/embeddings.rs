@@ -1,8 +1,8 @@
 use burn::module::Module;
 use burn::nn::{Embedding, LayerNorm};
 use burn::tensor::{Int, Tensor, backend::Backend};
+use unmask_nn::Dropout;
 
-use crate::Dropout;
 use crate::config::ModelKind;
 
 /// Word + position + token-type embeddings, then LayerNorm and dropout.

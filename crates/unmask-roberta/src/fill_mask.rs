@@ -4,8 +4,8 @@
 use burn::tensor::activation::softmax;
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 use serde::Serialize;
+use unmask_nn::ModelError;
 
-use crate::error::ModelError;
 use crate::model::MaskedLm;
 
 /// One candidate for one `<mask>`.

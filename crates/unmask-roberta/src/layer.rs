@@ -1,9 +1,8 @@
 use burn::module::Module;
 use burn::nn::{LayerNorm, Linear};
 use burn::tensor::{Tensor, backend::Backend};
+use unmask_nn::{Activation, Dropout};
 
-use crate::Dropout;
-use crate::activation::Activation;
 use crate::attention::SelfAttention;
 
 /// One post-LN encoder layer: self-attention block, then the feed-forward block

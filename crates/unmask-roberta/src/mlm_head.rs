@@ -1,8 +1,7 @@
 use burn::module::{Module, Param};
 use burn::nn::{LayerNorm, Linear};
 use burn::tensor::{Tensor, backend::Backend};
-
-use crate::activation::Activation;
+use unmask_nn::Activation;
 
 /// The masked-LM head: dense, activation, LayerNorm, then the decoder.
 ///

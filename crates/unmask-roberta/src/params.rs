@@ -5,13 +5,11 @@
 use burn::module::Param;
 use burn::nn::{Embedding, LayerNorm, Linear};
 use burn::tensor::{Tensor, backend::Backend};
+use unmask_nn::{Activation, ActivationKind, Dropout, ModelError};
 
-use crate::Dropout;
-use crate::activation::Activation;
 use crate::attention::SelfAttention;
-use crate::config::{HiddenAct, MaskedLmConfig, ModelKind};
+use crate::config::{MaskedLmConfig, ModelKind};
 use crate::embeddings::Embeddings;
-use crate::error::ModelError;
 use crate::init;
 use crate::layer::EncoderLayer;
 use crate::mlm_head::MlmHead;
@@ -204,9 +202,9 @@ pub fn build_encoder<B: Backend, S: ParamSource<B>>(
 /// The MLM head's activation, as transformers has it: `RobertaLMHead` always applies
 /// exact GELU, whatever `hidden_act` says; BERT's `BertPredictionHeadTransform` follows
 /// `hidden_act`.
-pub fn head_act(config: &MaskedLmConfig) -> HiddenAct {
+pub fn head_act(config: &MaskedLmConfig) -> ActivationKind {
     match config.model_type {
-        ModelKind::Roberta => HiddenAct::Gelu,
+        ModelKind::Roberta => ActivationKind::Gelu,
         ModelKind::Bert => config.hidden_act,
     }
 }

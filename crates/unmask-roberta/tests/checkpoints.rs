@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use burn::backend::Flex;
 use burn::tensor::{Int, Tensor, TensorData};
-use unmask_roberta::tensor_file::{TensorMap, read_tensors, write_safetensors};
-use unmask_roberta::{MaskedLm, ModelError, load_masked_lm, save_masked_lm};
+use unmask_nn::ModelError;
+use unmask_nn::tensor_file::{TensorMap, read_tensors, write_safetensors};
+use unmask_roberta::{MaskedLm, load_masked_lm, save_masked_lm};
 
 type B = Flex;
 

@@ -4,7 +4,8 @@
 use burn::backend::Flex;
 use burn::tensor::activation::{gelu, relu};
 use burn::tensor::{Distribution, Tensor};
-use unmask_roberta::{HiddenAct, MaskedLmConfig, ModelKind};
+use unmask_nn::ActivationKind;
+use unmask_roberta::{MaskedLmConfig, ModelKind};
 
 type B = Flex;
 
@@ -31,7 +32,7 @@ fn distance_to(config: &MaskedLmConfig, act: fn(Tensor<B, 2>) -> Tensor<B, 2>) -
 fn relu_config(kind: ModelKind) -> MaskedLmConfig {
     let mut config = MaskedLmConfig::small_roberta(20, 16, 1, 2, 32, 8);
     config.model_type = kind;
-    config.hidden_act = HiddenAct::Relu;
+    config.hidden_act = ActivationKind::Relu;
     config.hidden_dropout_prob = 0.0;
     config.attention_probs_dropout_prob = 0.0;
     config

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use burn::backend::Flex;
 use burn::tensor::{Int, Tensor, TensorData};
-use unmask_roberta::tensor_file::{RawTensor, read_tensors};
+use unmask_nn::tensor_file::{RawTensor, read_tensors};
 use unmask_roberta::{MaskedLm, load_masked_lm};
 
 type B = Flex;

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use burn::backend::Flex;
 use burn::tensor::{Int, Tensor, TensorData};
+use unmask_nn::tensor_file::read_tensors;
 use unmask_roberta::load_masked_lm;
-use unmask_roberta::tensor_file::read_tensors;
 use unmask_text::TextTokenizer;
 
 type B = Flex;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use burn::backend::Flex;
 use burn::tensor::{Int, Tensor, TensorData};
 use unmask_gpt2::{Gpt2Config, Gpt2LmHead, load_gpt2};
-use unmask_roberta::tensor_file::{RawTensor, read_tensors};
+use unmask_nn::tensor_file::{RawTensor, read_tensors};
 
 pub type B = Flex;
 

@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
-/// Everything that can go wrong building, loading or saving a masked LM.
+/// Everything that can go wrong with a model's config or weight files: building, loading or
+/// saving a model.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("{path}: {source}")]
