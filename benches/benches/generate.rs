@@ -3,7 +3,7 @@
 
 use burn::backend::Flex;
 use criterion::{Criterion, criterion_group, criterion_main};
-use unmask_cli::denoiser::MaskedLmDenoiser;
+use unmask_runtime::denoiser::MaskedLmDenoiser;
 use unmask_sampler::{Canvas, NoObserver, Sampler, SamplerConfig};
 
 type B = Flex;

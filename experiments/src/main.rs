@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use experiments::{Preset, RunExperiments};
-use unmask_cli::device::{DeviceSpec, run_on};
+use unmask_runtime::device::{DeviceSpec, run_on};
 
 // CPU tensors are large, short-lived allocations; see `mimalloc` in the workspace Cargo.toml.
 #[global_allocator]

@@ -8,13 +8,13 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use burn::tensor::backend::Backend;
 use serde::Serialize;
-use unmask_cli::denoiser::MaskedLmDenoiser;
 use unmask_eval::{
     BoundOptions, BoundReport, CausalScorer, GenPplReport, MaskingOptions, RateLoss, SpeedReport,
     generative_perplexity_retokenized, loss_by_mask_rate, perplexity_bound,
 };
 use unmask_gpt2::{GenerateOptions, Gpt2LmHead, load_gpt2};
 use unmask_roberta::{MaskedLm, load_masked_lm};
+use unmask_runtime::denoiser::MaskedLmDenoiser;
 use unmask_sampler::{Canvas, NoObserver, Sampler, SamplerConfig};
 use unmask_text::TextTokenizer;
 

@@ -294,6 +294,6 @@ impl Preset {
             }
             return Ok(dir);
         }
-        unmask_cli::source::model_dir(&self.pretrained.source)
+        unmask_runtime::source::model_dir(&self.pretrained.source)
     }
 }

@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 use burn::tensor::backend::AutodiffBackend;
-use unmask_cli::device::BackendJob;
 use unmask_report::Report;
+use unmask_runtime::device::BackendJob;
 
 use crate::context::Context;
 use crate::preset::Preset;

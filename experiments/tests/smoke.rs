@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use experiments::{EXPERIMENTS, Preset, RunExperiments};
-use unmask_cli::device::{DeviceSpec, run_on};
+use unmask_runtime::device::{DeviceSpec, run_on};
 
 fn sotu_dir() -> PathBuf {
     let dir = unmask_text::unmask_cache_dir()

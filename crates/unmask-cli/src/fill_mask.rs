@@ -6,9 +6,8 @@ use anyhow::{Context, Result, bail};
 use burn::tensor::backend::AutodiffBackend;
 use unmask_roberta::fill_mask::{Candidate, top_k_at_masks};
 use unmask_roberta::load_masked_lm;
+use unmask_runtime::device::BackendJob;
 use unmask_text::TextTokenizer;
-
-use crate::device::BackendJob;
 
 pub struct FillMask {
     pub model_dir: PathBuf,
@@ -40,7 +39,7 @@ impl BackendJob for FillMask {
                 report.weights.display()
             );
         }
-        crate::source::check_vocab(&tokenizer, model.config().vocab_size)?;
+        unmask_runtime::source::check_vocab(&tokenizer, model.config().vocab_size)?;
         let ids = tokenizer.encode(&self.text, true)?;
         let per_mask = top_k_at_masks(&model, &ids, mask, self.top_k, &device)?;
         // transformers' pipeline strips special tokens from `sequence` only for a single mask.

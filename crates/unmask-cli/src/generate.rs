@@ -8,11 +8,10 @@ use anyhow::{Context, Result, bail};
 use burn::tensor::backend::AutodiffBackend;
 use serde::Serialize;
 use unmask_roberta::load_masked_lm;
+use unmask_runtime::denoiser::MaskedLmDenoiser;
+use unmask_runtime::device::BackendJob;
 use unmask_sampler::{Canvas, Sampler, SamplerConfig, StepObserver, Template, TraceObserver};
 use unmask_text::TextTokenizer;
-
-use crate::denoiser::MaskedLmDenoiser;
-use crate::device::BackendJob;
 
 /// What to write on the canvas.
 #[derive(Debug, Clone)]
@@ -144,7 +143,7 @@ impl BackendJob for Generate {
         if report.fresh_head {
             eprintln!("warning: the checkpoint has no MLM head; generating from a random head");
         }
-        crate::source::check_vocab(&tokenizer, model.config().vocab_size)?;
+        unmask_runtime::source::check_vocab(&tokenizer, model.config().vocab_size)?;
         canvas.check_max_len(model.config().max_sequence_len())?;
         let canvases = vec![canvas; self.num_samples];
         let mut denoiser = MaskedLmDenoiser::new(model, device);

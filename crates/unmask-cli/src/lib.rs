@@ -1,10 +1,8 @@
-//! The `unmask` command line, as a library so tests and benchmarks reach its pieces.
+//! The `unmask` command line, as a library so its tests reach its pieces; what the experiments
+//! and benchmarks share with it is in `unmask-runtime`.
 
-pub mod denoiser;
-pub mod device;
 pub mod fill_mask;
 pub mod generate;
 pub mod interrupt;
-pub mod source;
 pub mod tokenizer_cmd;
 pub mod train_cmd;

@@ -4,12 +4,12 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use unmask_cli::device::{DeviceSpec, run_on};
 use unmask_cli::fill_mask::{FillMask, print_table, to_json};
 use unmask_cli::generate::{CanvasSpec, Generate};
-use unmask_cli::source::model_dir;
 use unmask_cli::tokenizer_cmd::train_tokenizer;
 use unmask_cli::train_cmd::Train;
+use unmask_runtime::device::{DeviceSpec, run_on};
+use unmask_runtime::source::model_dir;
 use unmask_sampler::SamplerConfig;
 use unmask_train::TrainOptions;
 

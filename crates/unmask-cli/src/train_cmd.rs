@@ -4,10 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use burn::tensor::backend::AutodiffBackend;
+use unmask_runtime::device::BackendJob;
 use unmask_train::config::ModelSection;
 use unmask_train::{TrainConfig, TrainOptions, TrainSummary, train};
-
-use crate::device::BackendJob;
 
 pub struct Train {
     pub config: TrainConfig,
@@ -34,7 +33,7 @@ impl BackendJob for Train {
         if let ModelSection::Pretrained { source, .. } = &self.config.model
             && self.options.model_dir.is_none()
         {
-            self.options.model_dir = Some(crate::source::model_dir(source)?);
+            self.options.model_dir = Some(unmask_runtime::source::model_dir(source)?);
         }
         train::<B>(&self.config, &device, &self.options)
     }
