@@ -9,12 +9,13 @@ use anyhow::{Context, Result};
 use burn::tensor::backend::Backend;
 use serde::Serialize;
 use unmask_eval::{
-    BoundOptions, BoundReport, CausalScorer, GenPplReport, MaskingOptions, RateLoss, SpeedReport,
+    BoundOptions, BoundReport, GenPplReport, MaskingOptions, RateLoss, SpeedReport,
     generative_perplexity_retokenized, loss_by_mask_rate, perplexity_bound,
 };
-use unmask_gpt2::{GenerateOptions, Gpt2LmHead, load_gpt2};
+use unmask_gpt2::{GenerateOptions, load_gpt2};
 use unmask_roberta::{MaskedLm, load_masked_lm};
 use unmask_runtime::denoiser::MaskedLmDenoiser;
+use unmask_runtime::scorer::Gpt2Scorer;
 use unmask_sampler::{Canvas, NoObserver, Sampler, SamplerConfig};
 use unmask_text::TextTokenizer;
 
@@ -167,8 +168,7 @@ pub fn diffusion_samples<B: Backend>(
 /// A GPT-2 with its tokenizer: the autoregressive baseline, or the evaluator.
 pub struct CausalModel<B: Backend> {
     pub tokenizer: TextTokenizer,
-    pub model: Gpt2LmHead<B>,
-    pub device: B::Device,
+    pub scorer: Gpt2Scorer<B>,
 }
 
 impl<B: Backend> CausalModel<B> {
@@ -178,8 +178,7 @@ impl<B: Backend> CausalModel<B> {
             load_gpt2::<B>(dir, device).with_context(|| format!("loading {}", dir.display()))?;
         Ok(Self {
             tokenizer,
-            model,
-            device: device.clone(),
+            scorer: Gpt2Scorer::new(model, device.clone()),
         })
     }
 
@@ -201,7 +200,8 @@ impl<B: Backend> CausalModel<B> {
                 seed: seed.wrapping_add(i as u64),
                 stop_at_eos: false,
             };
-            let generation = self.model.generate(&prefix, &options, &self.device)?;
+            let gpt2 = &self.scorer;
+            let generation = gpt2.model.generate(&prefix, &options, &gpt2.device)?;
             nfe += generation.model_calls;
             texts.push(self.tokenizer.decode(&generation.tokens, true)?);
             tokens.push(generation.tokens);
@@ -216,12 +216,6 @@ impl<B: Backend> CausalModel<B> {
     }
 }
 
-impl<B: Backend> CausalScorer for CausalModel<B> {
-    fn token_nll(&mut self, ids: &[u32]) -> anyhow::Result<Vec<f32>> {
-        Ok(self.model.token_nll(ids, &self.device)?)
-    }
-}
-
 /// Generative perplexity of `samples` (decoded with `generator`) under `evaluator`: each
 /// sample is re-tokenized for the evaluator and scored after its BOS token.
 pub fn generative_perplexity<B: Backend>(
@@ -231,9 +225,9 @@ pub fn generative_perplexity<B: Backend>(
 ) -> Result<GenPplReport> {
     let eval_tokenizer = evaluator.tokenizer.clone();
     let bos = eval_tokenizer.special().bos;
-    let max = evaluator.model.config().n_positions;
+    let max = evaluator.scorer.model.config().n_positions;
     Ok(generative_perplexity_retokenized(
-        evaluator,
+        &mut evaluator.scorer,
         &samples.tokens,
         |ids| {
             let text = generator.decode(ids, true)?;

@@ -1,7 +1,8 @@
 //! What unmask's front ends (the `unmask` command, the experiments, the benchmarks) share:
-//! `--device` and the backend it names, `--model` sources, and the masked LM behind the
-//! sampler's `Denoiser` trait.
+//! `--device` and the backend it names, `--model` sources, the masked LM behind the sampler's
+//! `Denoiser` trait and GPT-2 behind the evaluator's `CausalScorer` trait.
 
 pub mod denoiser;
 pub mod device;
+pub mod scorer;
 pub mod source;
