@@ -1,7 +1,7 @@
 use burn::module::Module;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Distribution, Int, Tensor, TensorData};
-use rand::{Rng, SeedableRng, rngs::SmallRng};
+use rand::Rng;
 
 /// Inverted dropout (zero with probability `prob`, scale the rest by `1 / (1 - prob)`), active
 /// only under autodiff, as burn-nn's `Dropout`.
@@ -55,7 +55,7 @@ fn draws_on_host<B: Backend>(device: &B::Device) -> bool {
 
 /// `1 / keep` with probability `keep`, else 0.
 fn host_mask<const D: usize>(shape: [usize; D], keep: f64, seed: u64) -> TensorData {
-    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut rng = crate::rng::dropout_stream(seed);
     let threshold = (keep * 2f64.powi(32)) as u64;
     let scale = (1.0 / keep) as f32;
     let values: Vec<f32> = (0..shape.iter().product::<usize>())

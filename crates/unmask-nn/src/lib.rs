@@ -1,10 +1,11 @@
 //! Building blocks shared by unmask's models (the BERT/RoBERTa masked LM and GPT-2): dropout,
-//! activations, reading and writing weight files, and the error type of weight files and
-//! configs.
+//! activations, reading and writing weight files, the error type of weight files and configs,
+//! and training's random streams.
 
 pub mod activation;
 pub mod dropout;
 pub mod error;
+pub mod rng;
 pub mod tensor_file;
 
 pub use activation::{Activation, ActivationKind};

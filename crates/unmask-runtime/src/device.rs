@@ -66,8 +66,9 @@ fn run_cuda<J: BackendJob>(index: usize, job: J) -> Result<J::Output> {
 #[cfg(not(feature = "cuda"))]
 fn run_cuda<J: BackendJob>(index: usize, _job: J) -> Result<J::Output> {
     anyhow::bail!(
-        "--device cuda:{index}: this `unmask` was built without CUDA support; \
-         rebuild with `cargo build --release -p unmask-cli --features cuda`"
+        "--device cuda:{index}: this binary was built without CUDA support; rebuild it with \
+         the `cuda` feature (`cargo build --release -p unmask-cli --features cuda`, or \
+         `cargo run --release -p experiments --features cuda -- ...`)"
     )
 }
 

@@ -11,10 +11,9 @@ use burn::module::AutodiffModule;
 use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use indicatif::{ProgressBar, ProgressStyle};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use unmask_gpt2::{Gpt2Config, Gpt2LmHead, save_gpt2};
+use unmask_nn::rng::{Purpose, derive_seed, stream};
 use unmask_roberta::{MaskedLm, MaskedLmConfig, load_masked_lm, save_masked_lm};
 use unmask_schedule::{LossWeighting, ScheduleContext, ScheduleRegistry, TimeSampler};
 use unmask_text::{PackedBlocks, TextTokenizer};
@@ -69,16 +68,6 @@ pub struct TrainSummary {
     pub interrupted: bool,
 }
 
-/// Derives independent, reproducible seeds from the run seed.
-fn mix(seed: u64, stream: u64, index: u64) -> u64 {
-    let mut x = seed
-        ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03);
-    x ^= x >> 31;
-    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x ^ (x >> 29)
-}
-
 /// The training examples in order: a fresh permutation of the blocks every epoch, derived
 /// from the seed, so the position in the stream is all a resumed run needs.
 struct BlockOrder {
@@ -92,7 +81,7 @@ impl BlockOrder {
         let epoch = sample / self.n;
         if self.epoch.as_ref().is_none_or(|(e, _)| *e != epoch) {
             let mut perm: Vec<usize> = (0..self.n).collect();
-            perm.shuffle(&mut StdRng::seed_from_u64(mix(self.seed, 1, epoch as u64)));
+            perm.shuffle(&mut stream(self.seed, Purpose::BlockOrder, epoch as u64));
             self.epoch = Some((epoch, perm));
         }
         self.epoch.as_ref().expect("set above").1[sample % self.n]
@@ -241,7 +230,7 @@ pub fn train<B: AutodiffBackend>(
         let gpt2_config = gpt2_config(config, &tokenizer);
         gpt2_config.validate()?;
         let data = build_data(gpt2_config.vocab_size, gpt2_config.n_positions)?;
-        B::seed(device, mix(config.run.seed, 0, 0));
+        B::seed(device, derive_seed(config.run.seed, Purpose::Backend, 0));
         let model = gpt2_config.init::<B>(device)?;
         let objective = Objective::NextToken {
             pad_id: special.pad,
@@ -280,7 +269,7 @@ pub fn train<B: AutodiffBackend>(
         ModelSection::Scratch { .. } => {
             let model_config = model_config(config, &tokenizer).expect("scratch");
             model_config.validate()?;
-            B::seed(device, mix(config.run.seed, 0, 0));
+            B::seed(device, derive_seed(config.run.seed, Purpose::Backend, 0));
             model_config.init::<B>(device)
         }
     };
@@ -430,9 +419,12 @@ where
                     data.train.block(b).expect("block index in range")
                 })
                 .collect();
-            let mut rng = StdRng::seed_from_u64(mix(config.run.seed, 2, m as u64));
+            let mut rng = stream(config.run.seed, Purpose::TrainBatch, m as u64);
             let batch = objective.batch(&rows, &mut rng)?;
-            B::seed(device, mix(config.run.seed, 3, m as u64));
+            B::seed(
+                device,
+                derive_seed(config.run.seed, Purpose::TrainForward, m as u64),
+            );
             let out = target_loss(&model, &batch, device);
             let loss_value: f64 = out.loss.clone().into_scalar().elem();
             if !loss_value.is_finite() {
@@ -623,7 +615,7 @@ pub fn validate<B: Backend, M: TokenPredictor<B>>(
         let rows: Vec<&[u32]> = (0..batch_size)
             .map(|i| blocks.block((k * batch_size + i) % n).expect("in range"))
             .collect();
-        let mut rng = StdRng::seed_from_u64(mix(config.run.seed, 4, k as u64));
+        let mut rng = stream(config.run.seed, Purpose::EvalBatch, k as u64);
         let batch = objective.batch(&rows, &mut rng)?;
         let out = target_loss(model, &batch, device);
         let loss: f64 = out.loss.into_scalar().elem();
