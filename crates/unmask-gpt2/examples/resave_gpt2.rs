@@ -1,5 +1,5 @@
 //! Loads a GPT-2 checkpoint and saves it again with unmask's writer:
-//! `cargo run -p unmask-gpt2 --example resave -- IN OUT_DIR`.
+//! `cargo run -p unmask-gpt2 --example resave_gpt2 -- IN OUT_DIR`.
 //! The fixture script's `--roundtrip OUT_DIR` then checks that transformers loads the result
 //! and reproduces the expected logits.
 
