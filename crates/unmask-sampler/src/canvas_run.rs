@@ -128,7 +128,7 @@ impl CanvasRun {
             step,
             canvas: self.index,
             position: failure.position,
-            problem: failure.problem.describe(),
+            problem: failure.problem.to_string(),
         })?;
         if self.remask > 0.0 && !cx.is_last_step() {
             self.committed.sort_unstable();

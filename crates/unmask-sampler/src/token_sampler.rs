@@ -33,28 +33,22 @@ pub enum RowProblem {
     NothingAllowed,
 }
 
-impl RowProblem {
-    pub fn describe(&self) -> String {
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::NonFinite(value) => format!("the model returned the logit {value}"),
+            Self::NonFinite(value) => write!(f, "the model returned the logit {value}"),
             Self::NothingAllowed => {
-                "every token is forbidden or has logit -inf; nothing can be sampled".to_string()
+                f.write_str("every token is forbidden or has logit -inf; nothing can be sampled")
             }
         }
     }
 }
 
+impl std::error::Error for RowProblem {}
+
 /// Probability mass a nucleus may fall short of top-p by, so that float rounding does not
 /// pull in one more token when the head holds exactly top-p.
 const NUCLEUS_SLACK: f64 = 1e-6;
-
-impl std::fmt::Display for RowProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.describe())
-    }
-}
-
-impl std::error::Error for RowProblem {}
 
 /// Draws one token per logit row: forbidden tokens removed, temperature (0 = argmax), top-k,
 /// top-p, then a categorical draw by inverse CDF (weights in f32, sums in f64). Scratch
