@@ -20,8 +20,10 @@ pub struct ModelResult {
     /// Text from a fully masked canvas (no prompt).
     pub unprompted: Generated,
     /// Text from a fully masked canvas with the seed's own loop: the `seed` policy at
-    /// [`SEED_LOOP_STEPS`] steps.
+    /// `seed_loop_steps` steps.
     pub seed_loop: Generated,
+    /// [`SEED_LOOP_STEPS`], or fewer when the model generates fewer tokens.
+    pub seed_loop_steps: usize,
 }
 
 /// The seed's generation loop ran ten denoising steps.
@@ -79,12 +81,13 @@ fn measure_anew<B: AutodiffBackend>(
         e.steps.min(gen_len),
         preset.seed,
     )?;
+    let seed_loop_steps = SEED_LOOP_STEPS.min(gen_len);
     let seed_loop = measure::diffusion_samples(
         &mut masked,
         &empty,
         gen_len,
         "seed",
-        SEED_LOOP_STEPS.min(gen_len),
+        seed_loop_steps,
         preset.seed,
     )?;
     let prompted = ctx.score(&masked.tokenizer, prompted)?;
@@ -96,6 +99,7 @@ fn measure_anew<B: AutodiffBackend>(
         prompted,
         unprompted,
         seed_loop,
+        seed_loop_steps,
     })
 }
 

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use unmask_report::{Cell, LineChart, Report, Table};
 
-use crate::compare::{Generated, ModelResult, SEED_LOOP_STEPS};
+use crate::compare::{Generated, ModelResult};
 use crate::preset::EvalSection;
 
 /// Samples quoted per model and setting.
@@ -69,8 +69,8 @@ pub fn generation_table(
             ])
             .map(|_| ())
     };
-    let seed_loop = format!("seed, {SEED_LOOP_STEPS} steps");
     for r in results {
+        let seed_loop = format!("seed, {} steps", r.seed_loop_steps);
         row(&mut table, &r.model.label, "none", sampler, &r.unprompted)?;
         row(&mut table, &r.model.label, "none", &seed_loop, &r.seed_loop)?;
         row(
@@ -223,7 +223,7 @@ pub fn add_comparison(
     )?;
     report.heading("Samples");
     for r in results {
-        let seed_loop = format!("no prompt, seed loop {SEED_LOOP_STEPS} steps");
+        let seed_loop = format!("no prompt, seed loop {} steps", r.seed_loop_steps);
         for (kind, generated) in [
             ("prompted", &r.prompted),
             ("no prompt", &r.unprompted),

@@ -19,7 +19,7 @@ struct Args {
     /// A built-in preset (tiny, cpu-small, seed) or a preset TOML file.
     #[arg(long, default_value = "cpu-small")]
     preset: String,
-    /// cpu, cuda or cuda:N.
+    /// cpu, cuda, cuda:N or wgpu.
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
     /// Where models and reports go.

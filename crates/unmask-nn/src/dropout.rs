@@ -27,7 +27,7 @@ impl Dropout {
             return input;
         }
         let keep = 1.0 - self.prob;
-        if !draws_on_host::<B>(&device) {
+        if !crate::runs_on_host::<B>(&device) {
             let mask = input.random_like(Distribution::Bernoulli(keep)) / keep;
             return input * mask;
         }
@@ -45,12 +45,6 @@ impl Dropout {
         );
         input * Tensor::from_data(mask, &device)
     }
-}
-
-/// Backends whose tensors live in host memory, where a host-drawn mask costs one copy.
-fn draws_on_host<B: Backend>(device: &B::Device) -> bool {
-    let name = B::name(device);
-    ["flex", "ndarray"].iter().any(|cpu| name.contains(cpu))
 }
 
 /// `1 / keep` with probability `keep`, else 0.

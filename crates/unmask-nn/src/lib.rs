@@ -5,9 +5,11 @@
 pub mod activation;
 pub mod dropout;
 pub mod error;
+pub mod host;
 pub mod rng;
 pub mod tensor_file;
 
 pub use activation::{Activation, ActivationKind};
 pub use dropout::Dropout;
 pub use error::ModelError;
+pub use host::runs_on_host;

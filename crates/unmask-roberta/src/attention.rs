@@ -34,7 +34,11 @@ impl<B: Backend> SelfAttention<B> {
         let k = heads(self.key.forward(x.clone()));
         let v = heads(self.value.forward(x.clone()));
 
-        let context = if B::ad_enabled(&x.device()) && self.attention_dropout.prob > 0.0 {
+        let device = x.device();
+        let dropout = B::ad_enabled(&device) && self.attention_dropout.prob > 0.0;
+        // Flex's fused kernel runs one (batch, head) at a time on one thread; batched matmuls
+        // use every core. GPU backends get flash attention from the fused op.
+        let context = if dropout || unmask_nn::runs_on_host::<B>(&device) {
             let mut scores = q.matmul(k.transpose()) / (head_dim as f64).sqrt();
             if let Some(bias) = key_bias {
                 scores = scores + bias;
@@ -42,8 +46,6 @@ impl<B: Backend> SelfAttention<B> {
             let probs = self.attention_dropout.forward(softmax(scores, 3));
             probs.matmul(v)
         } else {
-            // The backend's fused kernel (no dropout): same result, without materialising
-            // the transposed keys and the score tensor on CPU, flash attention on GPU.
             attention(q, k, v, None, key_bias, AttentionModuleOptions::default())
         };
         let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
