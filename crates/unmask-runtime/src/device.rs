@@ -1,16 +1,18 @@
-//! `--device cpu|cuda[:N]`, and running a generic job on the backend it names.
+//! `--device cpu|cuda[:N]|wgpu`, and running a generic job on the backend it names.
 
 use std::fmt;
 use std::str::FromStr;
 
 use anyhow::Result;
 
-/// Where to run: the pure-Rust CPU backend (default) or a CUDA GPU.
+/// Where to run: the pure-Rust CPU backend (default), a CUDA GPU, or wgpu's default adapter
+/// (Vulkan, Metal or DX12; Mesa's lavapipe on a Linux machine without a GPU).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DeviceSpec {
     #[default]
     Cpu,
     Cuda(usize),
+    Wgpu,
 }
 
 impl FromStr for DeviceSpec {
@@ -20,11 +22,14 @@ impl FromStr for DeviceSpec {
         match s.trim().to_ascii_lowercase().as_str() {
             "cpu" => Ok(Self::Cpu),
             "cuda" | "gpu" => Ok(Self::Cuda(0)),
+            "wgpu" => Ok(Self::Wgpu),
             other => match other.strip_prefix("cuda:") {
                 Some(n) => n.parse().map(Self::Cuda).map_err(|_| {
                     format!("`{s}`: the CUDA device index must be a number, e.g. cuda:0")
                 }),
-                None => Err(format!("`{s}` is not a device; use cpu, cuda or cuda:N")),
+                None => Err(format!(
+                    "`{s}` is not a device; use cpu, cuda, cuda:N or wgpu"
+                )),
             },
         }
     }
@@ -35,6 +40,7 @@ impl fmt::Display for DeviceSpec {
         match self {
             Self::Cpu => write!(f, "cpu"),
             Self::Cuda(n) => write!(f, "cuda:{n}"),
+            Self::Wgpu => write!(f, "wgpu"),
         }
     }
 }
@@ -54,6 +60,7 @@ pub fn run_on<J: BackendJob>(spec: DeviceSpec, job: J) -> Result<J::Output> {
             job.run::<burn::backend::Autodiff<burn::backend::Flex>>(Default::default())
         }
         DeviceSpec::Cuda(index) => run_cuda(index, job),
+        DeviceSpec::Wgpu => run_wgpu(job),
     }
 }
 
@@ -72,6 +79,20 @@ fn run_cuda<J: BackendJob>(index: usize, _job: J) -> Result<J::Output> {
     )
 }
 
+#[cfg(feature = "wgpu")]
+fn run_wgpu<J: BackendJob>(job: J) -> Result<J::Output> {
+    job.run::<burn::backend::Autodiff<burn::backend::Wgpu>>(Default::default())
+}
+
+#[cfg(not(feature = "wgpu"))]
+fn run_wgpu<J: BackendJob>(_job: J) -> Result<J::Output> {
+    anyhow::bail!(
+        "--device wgpu: this binary was built without wgpu support; rebuild it with the \
+         `wgpu` feature (`cargo build --release -p unmask-cli --features wgpu`, or \
+         `cargo run --release -p experiments --features wgpu -- ...`)"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::DeviceSpec;
@@ -81,6 +102,8 @@ mod tests {
         assert_eq!("cpu".parse::<DeviceSpec>(), Ok(DeviceSpec::Cpu));
         assert_eq!("cuda".parse::<DeviceSpec>(), Ok(DeviceSpec::Cuda(0)));
         assert_eq!("cuda:3".parse::<DeviceSpec>(), Ok(DeviceSpec::Cuda(3)));
+        assert_eq!("WGPU".parse::<DeviceSpec>(), Ok(DeviceSpec::Wgpu));
+        assert_eq!(DeviceSpec::Wgpu.to_string(), "wgpu");
         assert!("cuda:x".parse::<DeviceSpec>().is_err());
         assert!("tpu".parse::<DeviceSpec>().is_err());
     }

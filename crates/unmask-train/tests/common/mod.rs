@@ -5,32 +5,9 @@ use std::path::{Path, PathBuf};
 
 use unmask_train::TrainConfig;
 
-pub fn sotu_dir() -> PathBuf {
-    let root = unmask_text::unmask_cache_dir().unwrap_or_else(|error| panic!("{error}"));
-    let dir = root.join("sotu");
-    assert!(
-        dir.is_dir(),
-        "the State of the Union corpus is not in {}: run `bash datasets/fetch-sotu.sh` first \
-         (the README's test command does)",
-        dir.display()
-    );
-    dir
-}
-
 /// A corpus directory with the first `n` addresses (sorted), in `tmp`.
 pub fn small_corpus(tmp: &Path, n: usize) -> PathBuf {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(sotu_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    files.sort();
-    let dir = tmp.join("corpus");
-    std::fs::create_dir_all(&dir).unwrap();
-    for f in files.iter().take(n) {
-        std::fs::copy(f, dir.join(f.file_name().unwrap())).unwrap();
-    }
-    dir
+    unmask_test_data::sotu_subset(tmp, n)
 }
 
 pub fn tiny_config(corpus: &Path, out_dir: &Path, schedule: &str, steps: usize) -> TrainConfig {

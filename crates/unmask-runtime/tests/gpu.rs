@@ -1,0 +1,284 @@
+//! The models on a CubeCL GPU backend, checked against transformers' outputs and against the
+//! CPU backend (Flex): CUDA with the `cuda` feature, else wgpu with the `wgpu` feature. Without
+//! a GPU, wgpu runs on Mesa's lavapipe (Vulkan on the CPU; `.ci/run` installs it). These tests
+//! exercise what the CPU backend never does: kernels compiled for a GPU, dropout masks drawn
+//! on the device, int tensors and gathers on the device.
+//!
+//! `cargo test -p unmask-runtime --features wgpu --test gpu` (CI, lavapipe), or
+//! `--features cuda` on an NVIDIA machine (`benches/nvidia.sh`).
+#![cfg(any(feature = "wgpu", feature = "cuda"))]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use burn::backend::{Autodiff, Flex};
+use burn::tensor::backend::Backend;
+use burn::tensor::{Int, Tensor, TensorData};
+use unmask_nn::tensor_file::{RawTensor, read_tensors};
+use unmask_runtime::denoiser::MaskedLmDenoiser;
+use unmask_sampler::{Canvas, NoObserver, Sampler, SamplerConfig};
+use unmask_train::{TrainConfig, TrainOptions, train};
+
+#[cfg(feature = "cuda")]
+type Gpu = burn::backend::Cuda;
+#[cfg(not(feature = "cuda"))]
+type Gpu = burn::backend::Wgpu;
+
+/// Same bound as the CPU parity tests.
+const PARITY: f32 = 1e-4;
+/// Validation losses of the same training run on the two backends, after a few AdamW steps
+/// (different summation orders in the kernels; a wrong gradient would differ by far more).
+const TRAINING: f64 = 1e-3;
+
+fn fixture(crate_dir: &str, name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(crate_dir)
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn expected(path: PathBuf) -> BTreeMap<String, RawTensor> {
+    read_tensors(&path).expect("expected.safetensors")
+}
+
+fn ids<B: Backend>(t: &RawTensor, device: &B::Device) -> Tensor<B, 2, Int> {
+    let data: Vec<i64> = t.data.iter().map(|&v| v as i64).collect();
+    Tensor::from_data(TensorData::new(data, [t.shape[0], t.shape[1]]), device)
+}
+
+fn max_abs_diff(got: &[f32], want: &[f32]) -> f32 {
+    assert_eq!(got.len(), want.len());
+    got.iter()
+        .zip(want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max)
+}
+
+fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().into_vec().unwrap()
+}
+
+fn masked_lm_parity(dir: &str) {
+    let device = Default::default();
+    let (model, _) =
+        unmask_roberta::load_masked_lm::<Gpu>(&fixture("unmask-roberta", dir), &device)
+            .expect("load");
+    let exp = expected(fixture("unmask-roberta", dir).join("expected.safetensors"));
+    let input = ids::<Gpu>(&exp["input_ids"], &device);
+    let mask = ids::<Gpu>(&exp["attention_mask"], &device);
+    let types = ids::<Gpu>(&exp["token_type_ids"], &device);
+    let hidden = values(model.encode(input.clone(), Some(mask.clone()), Some(types.clone())));
+    let logits = values(model.forward(input, Some(mask), Some(types)));
+    let dh = max_abs_diff(&hidden, &exp["hidden_states"].data);
+    let dl = max_abs_diff(&logits, &exp["logits"].data);
+    eprintln!("{dir} on the GPU backend: max |diff| hidden {dh:e}, logits {dl:e}");
+    assert!(dh < PARITY, "{dir}: hidden states differ by {dh}");
+    assert!(dl < PARITY, "{dir}: logits differ by {dl}");
+}
+
+#[test]
+fn roberta_logits_match_transformers_on_the_gpu_backend() {
+    masked_lm_parity("tiny-roberta");
+}
+
+#[test]
+fn bert_logits_match_transformers_on_the_gpu_backend() {
+    masked_lm_parity("tiny-bert");
+}
+
+#[test]
+fn gpt2_logits_match_transformers_on_the_gpu_backend() {
+    let device = Default::default();
+    let (model, _) =
+        unmask_gpt2::load_gpt2::<Gpu>(fixture("unmask-gpt2", "tiny-gpt2"), &device).unwrap();
+    let exp = expected(fixture("unmask-gpt2", "tiny-gpt2").join("expected.safetensors"));
+    let logits = values(model.forward(ids::<Gpu>(&exp["input_ids"], &device)));
+    let d = max_abs_diff(&logits, &exp["logits"].data);
+    eprintln!("tiny-gpt2 on the GPU backend: max |diff| logits {d:e}");
+    assert!(d < PARITY, "logits differ by {d}");
+}
+
+/// The tiny RoBERTa fixture with its dropout set to `dropout`, in `tmp`.
+fn tiny_roberta_with_dropout(tmp: &Path, dropout: f64) -> PathBuf {
+    let source = fixture("unmask-roberta", "tiny-roberta");
+    let dir = tmp.join(format!("tiny-roberta-dropout-{dropout}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    let config = std::fs::read_to_string(dir.join("config.json")).unwrap();
+    let config = config
+        .replace(
+            "\"attention_probs_dropout_prob\": 0.1",
+            &format!("\"attention_probs_dropout_prob\": {dropout}"),
+        )
+        .replace(
+            "\"hidden_dropout_prob\": 0.1",
+            &format!("\"hidden_dropout_prob\": {dropout}"),
+        );
+    std::fs::write(dir.join("config.json"), config).unwrap();
+    dir
+}
+
+/// A few steps of linear-schedule fine-tuning of the tiny RoBERTa on a corpus of a few
+/// sentences: the same weights, batches and masks on any backend.
+fn fine_tune_config(checkpoint: &Path, corpus: &Path, out_dir: &Path) -> TrainConfig {
+    let text = format!(
+        r#"
+[model]
+init = "pretrained"
+source = "{checkpoint}"
+
+[data]
+corpus = "{corpus}"
+block_len = 24
+prompt_len = 0
+
+[schedule]
+name = "linear"
+
+[optim]
+lr = 3e-3
+warmup_steps = 2
+batch_size = 4
+
+[run]
+steps = 6
+out_dir = "{out}"
+log_every = 3
+eval_every = 3
+eval_batches = 2
+checkpoint_every = 6
+"#,
+        checkpoint = checkpoint.display(),
+        corpus = corpus.display(),
+        out = out_dir.display(),
+    );
+    TrainConfig::from_toml(&text).expect("valid test config")
+}
+
+fn small_corpus(tmp: &Path) -> PathBuf {
+    let dir = tmp.join("corpus");
+    std::fs::create_dir_all(&dir).unwrap();
+    let sentences = [
+        "The committee met on Monday to discuss the budget for the coming year.",
+        "Rain fell over the valley all night, and the river rose by morning.",
+        "She opened the old book and found a letter pressed between its pages.",
+        "The train to the coast leaves at seven and arrives before noon.",
+        "Farmers in the north planted wheat, barley and a little rye this spring.",
+        "He said the bridge would be finished before the first snow of winter.",
+    ];
+    // Documents are split 90/5/5 by position: twenty give validation one.
+    for doc in 0..20 {
+        let text: Vec<&str> = (0..24).map(|i| sentences[(doc + i * 5) % 6]).collect();
+        std::fs::write(dir.join(format!("doc{doc:02}.txt")), text.join(" ")).unwrap();
+    }
+    dir
+}
+
+fn validation_losses<B: burn::tensor::backend::AutodiffBackend>(
+    checkpoint: &Path,
+    tmp: &Path,
+    name: &str,
+) -> Vec<(usize, f64)> {
+    let corpus = small_corpus(tmp);
+    let config = fine_tune_config(checkpoint, &corpus, &tmp.join(name));
+    let options = TrainOptions {
+        quiet: true,
+        ..Default::default()
+    };
+    let summary = train::<B>(&config, &Default::default(), &options).expect("trains");
+    assert!(summary.final_dir.is_some(), "{name}: no final model");
+    summary.validation
+}
+
+#[test]
+fn training_on_the_gpu_backend_follows_flex_step_for_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let checkpoint = tiny_roberta_with_dropout(tmp.path(), 0.0);
+    let cpu = validation_losses::<Autodiff<Flex>>(&checkpoint, tmp.path(), "flex");
+    let gpu = validation_losses::<Autodiff<Gpu>>(&checkpoint, tmp.path(), "gpu");
+    eprintln!("validation loss, Flex {cpu:?}\n                  GPU {gpu:?}");
+    assert_eq!(cpu.len(), 3, "evaluated at steps 0, 3 and 6");
+    for ((step, a), (gpu_step, b)) in cpu.iter().zip(&gpu) {
+        assert_eq!(step, gpu_step);
+        assert!(
+            (a - b).abs() < TRAINING,
+            "step {step}: Flex {a} vs GPU backend {b}"
+        );
+    }
+    assert!(
+        cpu.last().unwrap().1 < cpu[0].1,
+        "the run learns something: {cpu:?}"
+    );
+}
+
+/// Dropout masks are drawn on the device on GPU backends (on the host on CPU backends).
+#[test]
+fn dropout_on_the_device_trains_and_changes_the_updates() {
+    assert!(
+        !unmask_nn::runs_on_host::<Autodiff<Gpu>>(&Default::default()),
+        "the GPU backend must take the device-side branches"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = tiny_roberta_with_dropout(tmp.path(), 0.0);
+    let dropped = tiny_roberta_with_dropout(tmp.path(), 0.3);
+    let without = validation_losses::<Autodiff<Gpu>>(&plain, tmp.path(), "without");
+    let with = validation_losses::<Autodiff<Gpu>>(&dropped, tmp.path(), "with");
+    eprintln!(
+        "validation loss on the GPU backend, no dropout {without:?}\n             dropout 0.3 {with:?}"
+    );
+    assert!(with.iter().all(|(_, loss)| loss.is_finite()));
+    // Step 0 is evaluated before any update, and evaluation never drops: equal.
+    assert!((with[0].1 - without[0].1).abs() < 1e-6);
+    let last = |v: &[(usize, f64)]| v.last().unwrap().1;
+    assert!(
+        (last(&with) - last(&without)).abs() > 1e-4,
+        "dropout left the updates unchanged: {with:?} vs {without:?}"
+    );
+}
+
+fn generate<B: Backend>(config: &SamplerConfig) -> Vec<u32> {
+    let device: B::Device = Default::default();
+    let (model, _) =
+        unmask_roberta::load_masked_lm::<B>(&fixture("unmask-roberta", "tiny-roberta"), &device)
+            .unwrap();
+    let mut denoiser = MaskedLmDenoiser::new(model, device);
+    let canvases = vec![
+        Canvas::prompted(&[0, 40, 41], 12, &[2], 399).unwrap(),
+        Canvas::prompted(&[0], 20, &[2], 399).unwrap(),
+    ];
+    let generation = Sampler::new(config.clone())
+        .unwrap()
+        .generate(&mut denoiser, canvases, &mut NoObserver)
+        .unwrap();
+    generation
+        .canvases
+        .iter()
+        .flat_map(|c| c.tokens().to_vec())
+        .collect()
+}
+
+/// The same seeded sampler run on both backends writes the same tokens (the logits agree to
+/// ~1e-6, far inside the gaps between the draws' thresholds for this model).
+#[test]
+fn generation_on_the_gpu_backend_writes_the_tokens_flex_writes() {
+    for policy in ["seed", "entropy"] {
+        let config = SamplerConfig {
+            policy: policy.to_string(),
+            steps: 8,
+            top_k: Some(50),
+            seed: 7,
+            ..Default::default()
+        };
+        let cpu = generate::<Flex>(&config);
+        let gpu = generate::<Gpu>(&config);
+        assert!(!cpu.contains(&399), "{policy}: masks left: {cpu:?}");
+        assert_eq!(
+            cpu, gpu,
+            "{policy}: Flex and the GPU backend wrote different tokens"
+        );
+    }
+}

@@ -1,0 +1,57 @@
+//! Where the tests find the real material that `datasets/fetch-test-data.sh` (the README's
+//! test command) fetches into unmask's cache: the State of the Union corpus and
+//! all-MiniLM-L6-v2. A missing one fails the test with the command that fetches it.
+
+use std::path::{Path, PathBuf};
+
+fn cache_dir() -> PathBuf {
+    unmask_text::unmask_cache_dir().unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// The State of the Union corpus (`datasets/fetch-sotu.sh`).
+pub fn sotu_dir() -> PathBuf {
+    let dir = cache_dir().join("sotu");
+    assert!(
+        dir.is_dir(),
+        "the State of the Union corpus is not in {}: run `bash datasets/fetch-sotu.sh` (or \
+         `bash datasets/fetch-test-data.sh`, the README's test command) first",
+        dir.display()
+    );
+    dir
+}
+
+/// all-MiniLM-L6-v2 (`datasets/fetch-minilm.sh`).
+pub fn minilm_dir() -> PathBuf {
+    let dir = cache_dir().join("minilm/all-MiniLM-L6-v2");
+    assert!(
+        dir.join("model.safetensors").is_file(),
+        "all-MiniLM-L6-v2 is not in {}: run `bash datasets/fetch-minilm.sh` (or \
+         `bash datasets/fetch-test-data.sh`, the README's test command) first",
+        dir.display()
+    );
+    dir
+}
+
+/// A corpus directory `parent/corpus` holding copies of the first `n` addresses (by file
+/// name, so the same ones on every machine). Corpora split by position: every 20th document
+/// goes to test and the one before it to validation, so 20 addresses give each split one.
+pub fn sotu_subset(parent: &Path, n: usize) -> PathBuf {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(sotu_dir())
+        .expect("the corpus directory is readable")
+        .map(|entry| entry.expect("a readable directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= n,
+        "the corpus has {} addresses, the test wants {n}",
+        files.len()
+    );
+    let dir = parent.join("corpus");
+    std::fs::create_dir_all(&dir).expect("the test's directory is writable");
+    for file in &files[..n] {
+        std::fs::copy(file, dir.join(file.file_name().expect("a file name")))
+            .expect("copying an address");
+    }
+    dir
+}
