@@ -254,6 +254,8 @@ pub fn train<B: AutodiffBackend>(
                 .model_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(source));
+            // A checkpoint without an MLM head gets a fresh one: seeded like a scratch model.
+            B::seed(device, derive_seed(config.run.seed, Purpose::Backend, 0));
             let (model, report) = load_masked_lm::<B>(&dir, device)
                 .with_context(|| format!("loading the model in {}", dir.display()))?;
             fresh_head = report.fresh_head;
