@@ -122,8 +122,8 @@ fn tiny_roberta_with_dropout(tmp: &Path, dropout: f64) -> PathBuf {
     dir
 }
 
-/// A few steps of linear-schedule fine-tuning of the tiny RoBERTa on a corpus of a few
-/// sentences: the same weights, batches and masks on any backend.
+/// A few steps of linear-schedule fine-tuning of the tiny RoBERTa on a small synthetic corpus:
+/// the same weights, batches and masks on any backend.
 fn fine_tune_config(checkpoint: &Path, corpus: &Path, out_dir: &Path) -> TrainConfig {
     let text = format!(
         r#"
@@ -159,31 +159,12 @@ checkpoint_every = 6
     TrainConfig::from_toml(&text).expect("valid test config")
 }
 
-fn small_corpus(tmp: &Path) -> PathBuf {
-    let dir = tmp.join("corpus");
-    std::fs::create_dir_all(&dir).unwrap();
-    let sentences = [
-        "The committee met on Monday to discuss the budget for the coming year.",
-        "Rain fell over the valley all night, and the river rose by morning.",
-        "She opened the old book and found a letter pressed between its pages.",
-        "The train to the coast leaves at seven and arrives before noon.",
-        "Farmers in the north planted wheat, barley and a little rye this spring.",
-        "He said the bridge would be finished before the first snow of winter.",
-    ];
-    // Documents are split 90/5/5 by position: twenty give validation one.
-    for doc in 0..20 {
-        let text: Vec<&str> = (0..24).map(|i| sentences[(doc + i * 5) % 6]).collect();
-        std::fs::write(dir.join(format!("doc{doc:02}.txt")), text.join(" ")).unwrap();
-    }
-    dir
-}
-
 fn validation_losses<B: burn::tensor::backend::AutodiffBackend>(
     checkpoint: &Path,
     tmp: &Path,
     name: &str,
 ) -> Vec<(usize, f64)> {
-    let corpus = small_corpus(tmp);
+    let corpus = unmask_test_data::synthetic_corpus(tmp, 20, 200);
     let config = fine_tune_config(checkpoint, &corpus, &tmp.join(name));
     let options = TrainOptions {
         quiet: true,

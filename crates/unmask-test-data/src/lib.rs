@@ -55,3 +55,22 @@ pub fn sotu_subset(parent: &Path, n: usize) -> PathBuf {
     }
     dir
 }
+
+/// `parent/synthetic`: `n` documents of `words` words each from a small vocabulary, one `.txt`
+/// file per document (no fetch needed).
+pub fn synthetic_corpus(parent: &Path, n: usize, words: usize) -> PathBuf {
+    const VOCAB: [&str; 12] = [
+        "the", "people", "of", "union", "state", "congress", "nation", "peace", "law", "year",
+        "and", "public",
+    ];
+    let corpus = parent.join("synthetic");
+    std::fs::create_dir_all(&corpus).expect("the test's directory is writable");
+    for d in 0..n {
+        let text: Vec<&str> = (0..words)
+            .map(|w| VOCAB[(d * 7 + w * 5 + w * w) % VOCAB.len()])
+            .collect();
+        std::fs::write(corpus.join(format!("{d:03}.txt")), text.join(" ") + ".\n")
+            .expect("the test's directory is writable");
+    }
+    corpus
+}

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::backend::{Autodiff, Flex};
 use unmask_train::config::PRESETS;
@@ -92,23 +92,6 @@ fn assert_mentions(message: &str, parts: &[&str]) {
     }
 }
 
-/// `n` documents of `words` words each from a small vocabulary, one `.txt` file per document.
-fn synthetic_corpus(dir: &Path, n: usize, words: usize) -> PathBuf {
-    const VOCAB: [&str; 12] = [
-        "the", "people", "of", "union", "state", "congress", "nation", "peace", "law", "year",
-        "and", "public",
-    ];
-    let corpus = dir.join("synthetic");
-    std::fs::create_dir_all(&corpus).unwrap();
-    for d in 0..n {
-        let text: Vec<&str> = (0..words)
-            .map(|w| VOCAB[(d * 7 + w * 5 + w * w) % VOCAB.len()])
-            .collect();
-        std::fs::write(corpus.join(format!("{d:03}.txt")), text.join(" ") + ".\n").unwrap();
-    }
-    corpus
-}
-
 // ---- corpora ----
 
 #[test]
@@ -134,7 +117,7 @@ fn corpus_of_empty_files_is_an_error() {
 fn corpus_too_small_for_one_validation_block_is_an_error() {
     let tmp = tempfile::tempdir().unwrap();
     // 20 documents of 4 words: the validation split is one document, fewer than 32 tokens.
-    let corpus = synthetic_corpus(tmp.path(), 20, 4);
+    let corpus = unmask_test_data::synthetic_corpus(tmp.path(), 20, 4);
     let err = train_error(&parse(&tiny_toml(&corpus, &tmp.path().join("run"))));
     assert_mentions(
         &err,
@@ -146,7 +129,7 @@ fn corpus_too_small_for_one_validation_block_is_an_error() {
 fn corpus_without_a_validation_document_is_an_error() {
     let tmp = tempfile::tempdir().unwrap();
     // Fewer than 19 documents: the 90/5/5 split leaves validation empty.
-    let corpus = synthetic_corpus(tmp.path(), 10, 200);
+    let corpus = unmask_test_data::synthetic_corpus(tmp.path(), 10, 200);
     let err = train_error(&parse(&tiny_toml(&corpus, &tmp.path().join("run"))));
     assert_mentions(&err, &["validation", "no documents", "10"]);
 }

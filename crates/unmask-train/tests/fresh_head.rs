@@ -29,19 +29,6 @@ fn headless_checkpoint(dir: &Path) -> PathBuf {
     out
 }
 
-fn corpus(dir: &Path) -> PathBuf {
-    let corpus = dir.join("corpus");
-    std::fs::create_dir_all(&corpus).unwrap();
-    let words = [
-        "the", "people", "of", "the", "union", "and", "congress", "shall", "meet",
-    ];
-    for d in 0..20 {
-        let text: Vec<&str> = (0..200).map(|w| words[(d + w * 7) % words.len()]).collect();
-        std::fs::write(corpus.join(format!("{d:02}.txt")), text.join(" ")).unwrap();
-    }
-    corpus
-}
-
 fn step0_validation(checkpoint: &Path, corpus: &Path, out: &Path, seed: u64) -> f64 {
     let config = TrainConfig::from_toml(&format!(
         r#"
@@ -83,7 +70,7 @@ checkpoint_every = 0
 fn the_seed_fixes_a_fresh_head() {
     let tmp = tempfile::tempdir().unwrap();
     let checkpoint = headless_checkpoint(tmp.path());
-    let corpus = corpus(tmp.path());
+    let corpus = unmask_test_data::synthetic_corpus(tmp.path(), 20, 200);
     let run =
         |name: &str, seed| step0_validation(&checkpoint, &corpus, &tmp.path().join(name), seed);
     let (first, again, other) = (run("a", 1), run("b", 1), run("c", 2));
