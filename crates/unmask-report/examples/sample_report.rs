@@ -2,7 +2,7 @@
 //! argument (default `target/sample-report`), to look at the charts by eye:
 //! `cargo run -p unmask-report --example sample_report -- /tmp/sample-report`.
 
-use unmask_report::{BarChart, Cell, LineChart, Report, Table};
+use unmask_report::{Cell, LineChart, Report, Table};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args()
@@ -47,13 +47,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .log_x(true)
         .log_y(true)
         .markers(true);
-    let bars = BarChart::new("Held-out perplexity per model")
-        .y_label("perplexity")
-        .categories(["SOTU", "Moby-Dick", "WikiText-2"])
-        .series("roberta-base", [12.4, 30.2, 18.9])
-        .series("distilroberta", [15.1, 41.7, 23.0])
-        .series("gpt2 (AR)", [10.9, 27.5, f64::NAN])
-        .value_labels(true);
+    let rates = LineChart::new("Held-out loss vs mask rate (bars: 1 standard error)")
+        .x_label("mask rate")
+        .y_label("cross-entropy per masked token (nats)")
+        .series_with_errors(
+            "roberta-base",
+            [
+                (0.15, 2.1, 0.05),
+                (0.3, 2.4, 0.06),
+                (0.5, 2.9, 0.08),
+                (0.7, 3.6, 0.1),
+            ],
+        )
+        .series_with_errors(
+            "distilroberta",
+            [
+                (0.15, 2.5, 0.07),
+                (0.3, 2.8, 0.07),
+                (0.5, 3.2, 0.09),
+                (0.7, 3.8, 0.12),
+            ],
+        )
+        .markers(true);
 
     let mut table = Table::new(["model", "corpus", "perplexity", "steps"]);
     table.push_row([
@@ -79,7 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "Perplexity against denoising steps (log-log)",
             &perplexity,
         )?
-        .figure("bars.svg", "Held-out perplexity", &bars)?
+        .figure("rates.svg", "Held-out loss with error bars", &rates)?
         .heading("Numbers")
         .table_with_csv(&table, "perplexity.csv")?
         .heading("Samples")

@@ -34,16 +34,6 @@ pub enum ReportError {
         found: usize,
     },
 
-    #[error(
-        "bar chart series `{series}` has {values} values but the chart has {categories} categories; \
-         give one value per category (use f64::NAN for a missing bar)"
-    )]
-    BarLengthMismatch {
-        series: String,
-        values: usize,
-        categories: usize,
-    },
-
     #[error("could not serialize `{name}` to JSON: {source}")]
     Json {
         name: String,

@@ -1,4 +1,3 @@
-use crate::bar_chart::BarChart;
 use crate::error::Result;
 use crate::line_chart::LineChart;
 
@@ -10,13 +9,6 @@ pub trait Figure {
 
 impl Figure for LineChart {
     fn render_svg(&self) -> Result<String> {
-        Ok(self.to_svg())
-    }
-}
-
-impl Figure for BarChart {
-    fn render_svg(&self) -> Result<String> {
-        self.validate()?;
         Ok(self.to_svg())
     }
 }

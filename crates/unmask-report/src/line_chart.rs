@@ -1,17 +1,36 @@
+use std::ops::Range;
 use std::path::Path;
 
-use crate::atomic_write::write_atomic;
-use crate::axis::{Axis, Scale};
-use crate::chart_frame::{
-    ChartText, LEGEND_GAP, PlotArea, X_TICK_BAND, clamp_size, draw_axis_labels, draw_axis_lines,
-    draw_title, draw_x_axis, draw_y_axis, no_data_svg, open_clipped_group,
-};
-use crate::error::Result;
-use crate::legend::{Legend, LegendEntry, Swatch};
-use crate::palette::{SeriesStyle, series_style};
-use crate::svg_writer::{SvgWriter, num};
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-const MARKER_RADIUS: &str = "3";
+use crate::atomic_write::write_atomic;
+use crate::error::Result;
+use crate::number_format::format_compact;
+
+/// The Okabe-Ito colour-blind-safe palette, palest (yellow) last. After eight series the
+/// colours repeat with dashed lines.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0x00, 0x00, 0x00),
+    RGBColor(0xF0, 0xE4, 0x42),
+];
+const FONT: &str = "sans-serif";
+const MARKER_RADIUS: i32 = 3;
+/// Half-width of an error bar's caps, in pixels.
+const CAP: i32 = 4;
+/// Rough width of a legend character at the legend's font size, in pixels.
+const LEGEND_CHAR_WIDTH: f64 = 7.0;
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Drawn = std::result::Result<(), DrawingAreaErrorKind<std::io::Error>>;
 
 /// One named line of (x, y) points, drawn in the order given.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,9 +41,11 @@ pub struct LineSeries {
     pub errors: Vec<f64>,
 }
 
-/// A line chart drawn as SVG.
+/// A line chart drawn as SVG with [plotters](https://docs.rs/plotters): title, axes with
+/// tick labels and axis labels, a legend right of the plot naming every series.
 ///
-/// Points with a NaN or infinite coordinate (or a non-positive one on a log axis) are not drawn:
+/// Points with a NaN, infinite or huge (beyond ±1e300) coordinate (or, on a log axis, one
+/// below 1e-300) are not drawn:
 /// the line breaks there. A point with no drawable neighbour gets a marker so it stays
 /// visible. A chart with no drawable point says "no data".
 ///
@@ -37,7 +58,8 @@ pub struct LineSeries {
 ///     .series("linear", [(0.0, 4.1), (100.0, 3.2), (200.0, 2.9)])
 ///     .series("cosine", [(0.0, 4.0), (100.0, 3.0), (200.0, 2.7)])
 ///     .to_svg();
-/// assert_eq!(check_svg(&svg)?.series_names(), ["linear", "cosine"]);
+/// let summary = check_svg(&svg)?;
+/// assert!(summary.has_text("linear") && summary.has_text("cosine"));
 /// # Ok::<(), unmask_report::ReportError>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -49,8 +71,8 @@ pub struct LineChart {
     log_x: bool,
     log_y: bool,
     markers: bool,
-    width: f64,
-    height: f64,
+    width: u32,
+    height: u32,
 }
 
 impl LineChart {
@@ -64,8 +86,8 @@ impl LineChart {
             log_x: false,
             log_y: false,
             markers: false,
-            width: 720.0,
-            height: 420.0,
+            width: 720,
+            height: 420,
         }
     }
 
@@ -130,7 +152,14 @@ impl LineChart {
 
     /// Size in pixels, clamped to 160..=8000 (non-finite values keep the default).
     pub fn size(mut self, width: f64, height: f64) -> Self {
-        (self.width, self.height) = clamp_size(width, height);
+        let clamp = |v: f64, default: u32| {
+            if v.is_finite() {
+                v.clamp(160.0, 8000.0).round() as u32
+            } else {
+                default
+            }
+        };
+        (self.width, self.height) = (clamp(width, self.width), clamp(height, self.height));
         self
     }
 
@@ -140,98 +169,15 @@ impl LineChart {
 
     /// The chart as a standalone SVG document. The same chart always gives the same bytes.
     pub fn to_svg(&self) -> String {
-        let (x_scale, y_scale) = (Scale::from_log(self.log_x), Scale::from_log(self.log_y));
-        let drawable = |&(x, y): &(f64, f64)| x_scale.accepts(x) && y_scale.accepts(y);
-        let points = || {
-            self.series
-                .iter()
-                .flat_map(|s| s.points.iter())
-                .filter(|p| drawable(p))
-        };
-        let bar_ends = || {
-            self.series.iter().flat_map(|s| {
-                s.error_bars()
-                    .filter(|&(x, y, _)| drawable(&(x, y)))
-                    .flat_map(|(_, y, e)| [y - e, y + e])
-                    .filter(|&y| y_scale.accepts(y))
-            })
-        };
-        let (Some(x_axis), Some(y_axis)) = (
-            Axis::fit(x_scale, points().map(|p| p.0)),
-            Axis::fit(y_scale, points().map(|p| p.1).chain(bar_ends())),
-        ) else {
-            return no_data_svg(self.width, self.height, &self.title);
-        };
-
-        let text = ChartText {
-            title: &self.title,
-            x_label: &self.x_label,
-            y_label: &self.y_label,
-        };
-        let legend = Legend::new(
-            self.series
-                .iter()
-                .enumerate()
-                .map(|(i, s)| LegendEntry {
-                    name: s.name.clone(),
-                    style: series_style(i),
-                    swatch: Swatch::Line {
-                        marker: self.markers,
-                    },
-                })
-                .collect(),
-            self.width,
-        );
-        let plot = PlotArea::layout(
-            self.width,
-            self.height,
-            text,
-            &y_axis.ticks.labels,
-            X_TICK_BAND,
-            legend.width(),
-        );
-
-        let mut svg = SvgWriter::new(self.width, self.height);
-        draw_title(&mut svg, self.width, &self.title);
-        draw_y_axis(&mut svg, &plot, &y_axis);
-        draw_x_axis(&mut svg, &plot, &x_axis);
-        draw_axis_lines(&mut svg, &plot);
-        draw_axis_labels(&mut svg, self.height, &plot, text);
-        open_clipped_group(
-            &mut svg,
-            &plot,
-            &[("class", "series"), ("fill", "none"), ("stroke-width", "2")],
-        );
-        for (index, series) in self.series.iter().enumerate() {
-            let segments = drawable_segments(&series.points, &drawable)
-                .into_iter()
-                .map(|segment| {
-                    let place = |&(x, y): &(f64, f64)| {
-                        (plot.x_at(x_axis.fraction(x)), plot.y_at(y_axis.fraction(y)))
-                    };
-                    segment.iter().map(place).collect::<Vec<_>>()
-                })
-                .collect::<Vec<_>>();
-            self.draw_series(&mut svg, &series.name, series_style(index), &segments);
-            let bars: Vec<(f64, f64, f64)> = series
-                .error_bars()
-                .filter(|&(x, y, _)| drawable(&(x, y)))
-                .filter_map(|(x, y, e)| {
-                    let (low, high) = (y - e, y + e);
-                    (y_scale.accepts(low) && y_scale.accepts(high)).then(|| {
-                        (
-                            plot.x_at(x_axis.fraction(x)),
-                            plot.y_at(y_axis.fraction(low)),
-                            plot.y_at(y_axis.fraction(high)),
-                        )
-                    })
-                })
-                .collect();
-            draw_error_bars(&mut svg, series_style(index), &bars);
+        let mut svg = String::new();
+        {
+            let root =
+                SVGBackend::with_string(&mut svg, (self.width, self.height)).into_drawing_area();
+            self.draw(&root)
+                .and_then(|()| root.present())
+                .expect("drawing into a String cannot fail");
         }
-        svg.close("g");
-        legend.draw(&mut svg, plot.right() + LEGEND_GAP, plot.top);
-        svg.finish()
+        svg
     }
 
     /// Writes the SVG to `path` atomically (temporary file + rename); the directory must exist.
@@ -239,122 +185,189 @@ impl LineChart {
         write_atomic(path.as_ref(), self.to_svg().as_bytes())
     }
 
-    fn draw_series(
-        &self,
-        svg: &mut SvgWriter,
-        name: &str,
-        style: SeriesStyle,
-        segments: &[Vec<(f64, f64)>],
-    ) {
-        if segments.is_empty() {
-            return;
-        }
-        let path_data = segments
+    fn drawable(&self, (x, y): (f64, f64)) -> bool {
+        accepts(self.log_x, x) && accepts(self.log_y, y)
+    }
+
+    /// `(x, y - e, y + e)` of each drawable point's error bar that fits on the y axis.
+    fn error_bars<'a>(&'a self, series: &'a LineSeries) -> impl Iterator<Item = [f64; 3]> + 'a {
+        series
+            .points
             .iter()
-            .map(|segment| {
-                let mut commands = String::new();
-                for (i, &(x, y)) in segment.iter().enumerate() {
-                    let command = if i == 0 { "M" } else { " L" };
-                    commands.push_str(&format!("{command}{} {}", num(x), num(y)));
+            .zip(&series.errors)
+            .filter(|&(&p, e)| self.drawable(p) && e.is_finite() && *e > 0.0)
+            .map(|(&(x, y), &e)| [x, y - e, y + e])
+            .filter(|&[_, low, high]| accepts(self.log_y, low) && accepts(self.log_y, high))
+    }
+
+    fn draw(&self, root: &Area) -> Drawn {
+        root.fill(&WHITE)?;
+        let plot = root.titled(&self.title, (FONT, 20))?;
+        let points = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().copied())
+            .filter(|&p| self.drawable(p));
+        let ys = points.clone().map(|p| p.1).chain(
+            self.series
+                .iter()
+                .flat_map(|s| self.error_bars(s))
+                .flat_map(|[_, low, high]| [low, high]),
+        );
+        let (Some(x), Some(y)) = (
+            axis_range(self.log_x, points.map(|p| p.0)),
+            axis_range(self.log_y, ys),
+        ) else {
+            let (width, height) = plot.dim_in_pixel();
+            let centre = (width as i32 / 2, height as i32 / 2);
+            let grey = BLACK.mix(0.6);
+            let style = TextStyle::from((FONT, 16).into_font())
+                .color(&grey)
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            return plot.draw(&Text::new("no data", centre, style));
+        };
+
+        let longest = self.series.iter().map(|s| s.name.chars().count()).max();
+        let legend_width = (48.0 + LEGEND_CHAR_WIDTH * longest.unwrap_or(0) as f64)
+            .min(f64::from(self.width) * 0.4);
+        let (plot, legend) = plot.split_horizontally(self.width - legend_width.round() as u32);
+        match (self.log_x, self.log_y) {
+            (false, false) => self.draw_plot(&plot, x, y)?,
+            (true, false) => self.draw_plot(&plot, x.log_scale(), y)?,
+            (false, true) => self.draw_plot(&plot, x, y.log_scale())?,
+            (true, true) => self.draw_plot(&plot, x.log_scale(), y.log_scale())?,
+        }
+        self.draw_legend(&legend)
+    }
+
+    fn draw_plot<X, Y>(&self, area: &Area, x: X, y: Y) -> Drawn
+    where
+        X: AsRangedCoord<Value = f64>,
+        Y: AsRangedCoord<Value = f64>,
+        X::CoordDescType: ValueFormatter<f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
+        let mut chart = ChartBuilder::on(area)
+            .margin(8)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x, y)?;
+        let tick_label = |v: &f64| format_compact(*v, 6);
+        // plotters puts a tick at every 1..9 × 10^k on a log axis: label only 1, 2 and 5.
+        let log_tick_label = |v: &f64| {
+            let mantissa = v / 10f64.powf(v.log10().floor());
+            let round = [1.0, 2.0, 5.0, 10.0]
+                .iter()
+                .any(|m| (mantissa - m).abs() < 1e-6);
+            if round { tick_label(v) } else { String::new() }
+        };
+        let label_of = |log: bool| -> &dyn Fn(&f64) -> String {
+            if log { &log_tick_label } else { &tick_label }
+        };
+        chart
+            .configure_mesh()
+            .x_desc(self.x_label.as_str())
+            .y_desc(self.y_label.as_str())
+            // Enough ticks on a log axis for plotters to mark 2..9 × 10^k too.
+            .x_labels(if self.log_x { 30 } else { 10 })
+            .y_labels(if self.log_y { 30 } else { 10 })
+            .x_label_formatter(label_of(self.log_x))
+            .y_label_formatter(label_of(self.log_y))
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 15))
+            .max_light_lines(0)
+            .bold_line_style(BLACK.mix(0.1))
+            .draw()?;
+
+        for (index, series) in self.series.iter().enumerate() {
+            let colour = PALETTE[index % PALETTE.len()];
+            let line = colour.stroke_width(2);
+            for segment in series.points.split(|&p| !self.drawable(p)) {
+                if segment.len() > 1 {
+                    if index < PALETTE.len() {
+                        chart.draw_series(plotters::series::LineSeries::new(
+                            segment.iter().copied(),
+                            line,
+                        ))?;
+                    } else {
+                        chart.draw_series(DashedLineSeries::new(
+                            segment.iter().copied(),
+                            6,
+                            3,
+                            line,
+                        ))?;
+                    }
                 }
-                commands
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
-        let mut attributes = vec![
-            ("data-series", name),
-            ("stroke", style.colour),
-            ("d", &path_data),
-        ];
-        if let Some(dash) = style.dash {
-            attributes.push(("stroke-dasharray", dash));
-        }
-        svg.empty("path", &attributes);
-
-        let marked: Vec<(f64, f64)> = segments
-            .iter()
-            .filter(|segment| self.markers || segment.len() == 1)
-            .flatten()
-            .copied()
-            .collect();
-        if !marked.is_empty() {
-            svg.open(
-                "g",
-                &[
-                    ("class", "markers"),
-                    ("fill", style.colour),
-                    ("stroke", "none"),
-                ],
-            );
-            for (x, y) in marked {
-                svg.empty(
-                    "circle",
-                    &[("cx", &num(x)), ("cy", &num(y)), ("r", MARKER_RADIUS)],
-                );
+                if self.markers || segment.len() == 1 {
+                    chart.draw_series(
+                        segment
+                            .iter()
+                            .map(|&p| Circle::new(p, MARKER_RADIUS, colour.filled())),
+                    )?;
+                }
             }
-            svg.close("g");
+            let bar = colour.stroke_width(1);
+            chart.draw_series(
+                self.error_bars(series)
+                    .map(|[x, low, high]| PathElement::new([(x, low), (x, high)], bar)),
+            )?;
+            chart.draw_series(self.error_bars(series).flat_map(|[x, low, high]| {
+                [low, high].map(|y| {
+                    EmptyElement::at((x, y)) + PathElement::new([(-CAP, 0), (CAP, 0)], bar)
+                })
+            }))?;
         }
+        Ok(())
+    }
+
+    /// One row per series: a line swatch (with a dot if the chart has markers) and the name.
+    fn draw_legend(&self, area: &Area) -> Drawn {
+        let label = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+        for (index, series) in self.series.iter().enumerate() {
+            let colour = PALETTE[index % PALETTE.len()];
+            let y = 20 + 20 * index as i32;
+            area.draw(&PathElement::new([(4, y), (28, y)], colour.stroke_width(2)))?;
+            if self.markers {
+                area.draw(&Circle::new((16, y), MARKER_RADIUS, colour.filled()))?;
+            }
+            area.draw(&Text::new(series.name.as_str(), (34, y), label.clone()))?;
+        }
+        Ok(())
     }
 }
 
-impl LineSeries {
-    /// `(x, y, error)` of the points with a finite, positive error.
-    fn error_bars(&self) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
-        self.points
-            .iter()
-            .zip(&self.errors)
-            .filter(|(_, e)| e.is_finite() && **e > 0.0)
-            .map(|(&(x, y), &e)| (x, y, e))
-    }
+/// Values beyond this magnitude are not drawn (on a log axis: below its inverse): the axis
+/// span must stay finite, or plotters' tick search never ends.
+const LIMIT: f64 = 1e300;
+
+/// Whether a value can be placed on a linear (|value| ≤ 1e300) or log (1e-300..=1e300) axis.
+fn accepts(log: bool, value: f64) -> bool {
+    value.abs() <= LIMIT && (!log || value >= 1.0 / LIMIT)
 }
 
-/// Vertical bars with short caps, `(x, y_low, y_high)` in pixels.
-fn draw_error_bars(svg: &mut SvgWriter, style: SeriesStyle, bars: &[(f64, f64, f64)]) {
-    if bars.is_empty() {
-        return;
+/// The axis range around `values`: on a linear axis with a 5% margin each side (a single
+/// value is widened by 10% of itself, or by 1 if it is 0); on a log axis out to whole decades,
+/// where plotters puts its ticks. `None` when there is no value.
+fn axis_range(log: bool, values: impl Iterator<Item = f64>) -> Option<Range<f64>> {
+    let (low, high) = values.fold(None, |range: Option<(f64, f64)>, v| match range {
+        None => Some((v, v)),
+        Some((low, high)) => Some((low.min(v), high.max(v))),
+    })?;
+    if log {
+        let (low, high) = (low.log10().floor(), high.log10().ceil());
+        let high = if high > low { high } else { low + 1.0 };
+        return Some(10f64.powf(low)..10f64.powf(high));
     }
-    let cap = 4.0;
-    let path = bars
-        .iter()
-        .map(|&(x, low, high)| {
-            format!(
-                "M{} {} L{} {} M{} {} L{} {} M{} {} L{} {}",
-                num(x),
-                num(low),
-                num(x),
-                num(high),
-                num(x - cap),
-                num(low),
-                num(x + cap),
-                num(low),
-                num(x - cap),
-                num(high),
-                num(x + cap),
-                num(high)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
-    svg.empty(
-        "path",
-        &[
-            ("class", "error-bars"),
-            ("stroke", style.colour),
-            ("stroke-width", "1.5"),
-            ("d", &path),
-        ],
-    );
-}
-
-/// Splits `points` into runs of consecutive drawable points.
-fn drawable_segments<'a>(
-    points: &'a [(f64, f64)],
-    drawable: &impl Fn(&(f64, f64)) -> bool,
-) -> Vec<&'a [(f64, f64)]> {
-    points
-        .split(|p| !drawable(p))
-        .filter(|segment| !segment.is_empty())
-        .collect()
+    // A span within rounding of the values counts as a single value: plotters' tick search
+    // never ends when a tick step is below the values' precision.
+    let pad = if high - low > low.abs().max(high.abs()) * 1e-9 {
+        (high - low) * 0.05
+    } else if high == 0.0 {
+        1.0
+    } else {
+        high.abs() * 0.1
+    };
+    Some(low - pad..high + pad)
 }
 
 #[cfg(test)]
@@ -362,16 +375,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn segments_break_at_undrawable_points() {
-        let points = [
-            (0.0, 1.0),
-            (1.0, f64::NAN),
-            (2.0, 3.0),
-            (3.0, 4.0),
-            (f64::INFINITY, 0.0),
-        ];
-        let finite = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite();
-        let segments = drawable_segments(&points, &finite);
-        assert_eq!(segments, vec![&points[0..1], &points[2..4]]);
+    fn axis_ranges_pad_the_data_and_widen_a_single_value() {
+        assert_eq!(axis_range(false, [0.0, 10.0].into_iter()), Some(-0.5..10.5));
+        assert_eq!(axis_range(false, [5.0, 5.0].into_iter()), Some(4.5..5.5));
+        assert_eq!(axis_range(false, [0.0].into_iter()), Some(-1.0..1.0));
+        let near = axis_range(false, [5.0, 5.0 + 1e-12].into_iter()).unwrap();
+        assert!(near.end - near.start > 1.0, "{near:?}");
+        assert_eq!(axis_range(false, std::iter::empty()), None);
+        assert_eq!(axis_range(true, [4.0, 64.0].into_iter()), Some(1.0..100.0));
+        assert_eq!(
+            axis_range(true, [0.5, 1000.0].into_iter()),
+            Some(0.1..1000.0)
+        );
+        assert_eq!(axis_range(true, [100.0].into_iter()), Some(100.0..1000.0));
     }
 }

@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
@@ -11,36 +13,24 @@ const NUMERIC_ATTRIBUTES: &[&str] = &[
 /// Attributes holding lists of numbers, where a NaN or infinity betrays a drawing bug.
 const GEOMETRY_LIST_ATTRIBUTES: &[&str] = &["d", "points", "transform", "viewBox"];
 
-/// Elements carrying a `data-series` attribute with the same value: one path for a line
-/// series, one rect per bar for a bar series.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeriesSummary {
-    pub name: String,
-    pub elements: usize,
-}
-
 /// What [`check_svg`] found in a document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SvgSummary {
     pub width: f64,
     pub height: f64,
-    /// `min-x min-y width height`.
-    pub view_box: [f64; 4],
-    pub paths: usize,
-    pub polylines: usize,
-    pub texts: usize,
-    pub rects: usize,
-    pub circles: usize,
-    pub lines: usize,
-    /// The unescaped content of each `<text>` element, in document order.
+    /// `min-x min-y width height`, if the root has a `viewBox`.
+    pub view_box: Option<[f64; 4]>,
+    /// How many elements of each name (`polyline`, `circle`, `text`, …) the document holds.
+    pub elements: BTreeMap<String, usize>,
+    /// The unescaped content of each `<text>` element with surrounding white space trimmed,
+    /// in document order.
     pub text_contents: Vec<String>,
-    /// Distinct `data-series` values in order of first appearance.
-    pub series: Vec<SeriesSummary>,
 }
 
 impl SvgSummary {
-    pub fn series_names(&self) -> Vec<&str> {
-        self.series.iter().map(|s| s.name.as_str()).collect()
+    /// How many `<name>` elements the document holds.
+    pub fn count(&self, name: &str) -> usize {
+        self.elements.get(name).copied().unwrap_or(0)
     }
 
     pub fn has_text(&self, text: &str) -> bool {
@@ -49,8 +39,8 @@ impl SvgSummary {
 }
 
 /// Checks that `svg` is a well-formed XML document whose single root is an `<svg>` in the SVG
-/// namespace with positive `width`, `height` and a four-number `viewBox`, and that no
-/// coordinate is NaN or infinite; then counts what was drawn.
+/// namespace with positive `width` and `height` (and a four-number `viewBox` if it has one),
+/// and that no coordinate is NaN or infinite; then counts what was drawn.
 pub fn check_svg(svg: &str) -> Result<SvgSummary> {
     let mut reader = Reader::from_str(svg);
     reader.config_mut().check_end_names = true;
@@ -59,15 +49,9 @@ pub fn check_svg(svg: &str) -> Result<SvgSummary> {
     let mut summary = SvgSummary {
         width: 0.0,
         height: 0.0,
-        view_box: [0.0; 4],
-        paths: 0,
-        polylines: 0,
-        texts: 0,
-        rects: 0,
-        circles: 0,
-        lines: 0,
+        view_box: None,
+        elements: BTreeMap::new(),
         text_contents: Vec::new(),
-        series: Vec::new(),
     };
     // Depth at which the current <text> element was opened, and its content so far.
     let mut text: Option<(usize, String)> = None;
@@ -99,8 +83,8 @@ pub fn check_svg(svg: &str) -> Result<SvgSummary> {
                     root_seen = true;
                     check_root(element, &mut summary)?;
                 }
-                check_attributes(element, &name, &mut summary)?;
-                count_element(&name, &mut summary);
+                check_attributes(element, &name)?;
+                *summary.elements.entry(name.clone()).or_default() += 1;
                 if let Event::Start(_) = event {
                     open.push(name.clone());
                     if name == "text" && text.is_none() {
@@ -113,7 +97,7 @@ pub fn check_svg(svg: &str) -> Result<SvgSummary> {
             Event::End(_) => {
                 if let Some((depth, content)) = text.take() {
                     if depth == open.len() {
-                        summary.text_contents.push(content);
+                        summary.text_contents.push(content.trim().to_string());
                     } else {
                         text = Some((depth, content));
                     }
@@ -213,7 +197,9 @@ fn check_root(element: &BytesStart<'_>, summary: &mut SvgSummary) -> Result<()> 
     }
     summary.width = positive_length(&required("width")?, "width")?;
     summary.height = positive_length(&required("height")?, "height")?;
-    let view_box = required("viewBox")?;
+    let Some(view_box) = attribute("viewBox")? else {
+        return Ok(());
+    };
     let numbers: Vec<f64> = view_box
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|s| !s.is_empty())
@@ -222,7 +208,7 @@ fn check_root(element: &BytesStart<'_>, summary: &mut SvgSummary) -> Result<()> 
         .map_err(|_| invalid(format!("viewBox `{view_box}` is not four numbers")))?;
     match numbers[..] {
         [x, y, w, h] if [x, y, w, h].iter().all(|v| v.is_finite()) && w > 0.0 && h > 0.0 => {
-            summary.view_box = [x, y, w, h];
+            summary.view_box = Some([x, y, w, h]);
             Ok(())
         }
         _ => Err(invalid(format!(
@@ -248,7 +234,7 @@ fn parse_length(value: &str) -> Option<f64> {
     number.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
-fn check_attributes(element: &BytesStart<'_>, name: &str, summary: &mut SvgSummary) -> Result<()> {
+fn check_attributes(element: &BytesStart<'_>, name: &str) -> Result<()> {
     for attribute in element.attributes() {
         let attribute =
             attribute.map_err(|e| invalid(format!("bad attribute on <{name}>: {e}")))?;
@@ -269,29 +255,8 @@ fn check_attributes(element: &BytesStart<'_>, name: &str, summary: &mut SvgSumma
                 "<{name}> {key}=\"{value}\" holds a non-finite number"
             )));
         }
-        if key == "data-series" {
-            match summary.series.iter_mut().find(|s| s.name == *value) {
-                Some(series) => series.elements += 1,
-                None => summary.series.push(SeriesSummary {
-                    name: value.into_owned(),
-                    elements: 1,
-                }),
-            }
-        }
     }
     Ok(())
-}
-
-fn count_element(name: &str, summary: &mut SvgSummary) {
-    match name {
-        "path" => summary.paths += 1,
-        "polyline" => summary.polylines += 1,
-        "text" => summary.texts += 1,
-        "rect" => summary.rects += 1,
-        "circle" => summary.circles += 1,
-        "line" => summary.lines += 1,
-        _ => {}
-    }
 }
 
 #[cfg(test)]
@@ -304,24 +269,15 @@ mod tests {
     #[test]
     fn counts_elements_and_collects_text() {
         let svg = format!(
-            "{HEAD}<path data-series=\"a\" d=\"M0 0 L1 1\"/><polyline points=\"0,0 1,1\"/>\
-             <text>x &lt; <tspan>y</tspan>&#33;</text><rect data-series=\"b\" width=\"1\" height=\"1\"/>\
-             <rect data-series=\"b\" width=\"1\" height=\"1\"/></svg>"
+            "{HEAD}<path d=\"M0 0 L1 1\"/><polyline points=\"0,0 1,1\"/>\
+             <text> x &lt; <tspan>y</tspan>&#33;\n</text><rect width=\"1\" height=\"1\"/>\
+             <rect width=\"1\" height=\"1\"/></svg>"
         );
         let summary = check_svg(&svg).unwrap();
-        assert_eq!(
-            (
-                summary.paths,
-                summary.polylines,
-                summary.texts,
-                summary.rects
-            ),
-            (1, 1, 1, 2)
-        );
+        let counts = ["path", "polyline", "text", "rect", "circle"].map(|e| summary.count(e));
+        assert_eq!(counts, [1, 1, 1, 2, 0]);
         assert_eq!(summary.text_contents, vec!["x < y!"]);
-        assert_eq!(summary.series_names(), ["a", "b"]);
-        assert_eq!(summary.series[1].elements, 2);
-        assert_eq!(summary.view_box, [0.0, 0.0, 10.0, 10.0]);
+        assert_eq!(summary.view_box, Some([0.0, 0.0, 10.0, 10.0]));
     }
 
     #[test]

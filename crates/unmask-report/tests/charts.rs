@@ -1,7 +1,12 @@
-//! Line and bar charts: valid SVG for every kind of input, deterministic bytes, escaping.
+//! Line charts (drawn with plotters): well-formed SVG for every kind of input, every name and
+//! label shown, markers, error bars, gaps, log axes, deterministic bytes, escaping.
 
 use proptest::prelude::*;
-use unmask_report::{BarChart, LineChart, ReportError, check_svg};
+use unmask_report::{LineChart, check_svg};
+
+/// The first two palette colours, as plotters writes them.
+const FIRST: &str = "#0072B2";
+const SECOND: &str = "#D55E00";
 
 fn three_series_chart() -> LineChart {
     LineChart::new("Loss by schedule")
@@ -21,12 +26,30 @@ fn three_series_chart() -> LineChart {
         )
 }
 
+/// `<polyline>`s drawn in `colour` with `width`: a series' line pieces and its legend swatch
+/// (width 2), or its error bars and their caps (width 1).
+fn polylines(svg: &str, colour: &str, width: u32) -> usize {
+    svg.lines()
+        .filter(|l| l.starts_with("<polyline"))
+        .filter(|l| l.contains(&format!("stroke=\"{colour}\"")))
+        .filter(|l| l.contains(&format!("stroke-width=\"{width}\"")))
+        .count()
+}
+
+/// The largest tick label that is a number.
+fn top_tick(svg: &str) -> f64 {
+    check_svg(svg)
+        .unwrap()
+        .text_contents
+        .iter()
+        .filter_map(|t| t.parse::<f64>().ok())
+        .fold(f64::MIN, f64::max)
+}
+
 #[test]
-fn line_chart_draws_one_path_per_series_with_labels_and_legend() {
-    let summary = check_svg(&three_series_chart().to_svg()).unwrap();
-    assert_eq!(summary.paths, 3);
-    assert_eq!(summary.series_names(), ["linear", "cosine", "log-linear"]);
-    assert!(summary.series.iter().all(|s| s.elements == 1));
+fn a_chart_shows_its_title_axis_labels_and_every_series_name() {
+    let svg = three_series_chart().to_svg();
+    let summary = check_svg(&svg).unwrap();
     for text in [
         "Loss by schedule",
         "step",
@@ -41,19 +64,28 @@ fn line_chart_draws_one_path_per_series_with_labels_and_legend() {
             summary.text_contents
         );
     }
-    assert_eq!(summary.circles, 0, "no markers unless asked");
+    // One line per series plus its legend swatch; no markers unless asked.
+    assert_eq!(polylines(&svg, FIRST, 2), 2);
+    assert_eq!(polylines(&svg, SECOND, 2), 2);
+    assert_eq!(summary.count("circle"), 0);
+    // Tick labels on both axes.
+    assert!(
+        summary.has_text("0") && summary.has_text("400"),
+        "{:?}",
+        summary.text_contents
+    );
     assert_eq!((summary.width, summary.height), (720.0, 420.0));
 }
 
 #[test]
 fn charts_are_byte_for_byte_deterministic() {
     assert_eq!(three_series_chart().to_svg(), three_series_chart().to_svg());
-    let bars = || {
-        BarChart::new("b")
-            .categories(["x", "y"])
-            .series("s", [1.0, 2.0])
-    };
-    assert_eq!(bars().to_svg(), bars().to_svg());
+}
+
+#[test]
+fn size_is_clamped() {
+    let summary = check_svg(&three_series_chart().size(50.0, f64::NAN).to_svg()).unwrap();
+    assert_eq!((summary.width, summary.height), (160.0, 420.0));
 }
 
 #[test]
@@ -62,14 +94,13 @@ fn markers_mark_every_point() {
         .series("a", [(0.0, 1.0), (1.0, 2.0), (2.0, 1.5)])
         .markers(true)
         .to_svg();
-    let summary = check_svg(&svg).unwrap();
     // Three on the line plus one in the legend swatch.
-    assert_eq!(summary.circles, 4);
+    assert_eq!(check_svg(&svg).unwrap().count("circle"), 4);
 }
 
 #[test]
 fn nan_and_infinite_points_are_skipped_and_break_the_line() {
-    let chart = LineChart::new("gaps")
+    let svg = LineChart::new("gaps")
         .series(
             "a",
             [
@@ -80,52 +111,30 @@ fn nan_and_infinite_points_are_skipped_and_break_the_line() {
                 (f64::INFINITY, 5.0),
             ],
         )
-        .series("all bad", [(f64::NAN, f64::NAN), (0.0, f64::NEG_INFINITY)]);
-    let svg = chart.to_svg();
+        .series("all bad", [(f64::NAN, f64::NAN), (0.0, f64::NEG_INFINITY)])
+        .to_svg();
     let summary = check_svg(&svg).unwrap();
     assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
-    // The series with no drawable point gets no path but stays in the legend.
-    assert_eq!(summary.series_names(), ["a"]);
+    // The isolated first point is a marker; the next two a line; plus the legend swatch.
+    assert_eq!(polylines(&svg, FIRST, 2), 2);
+    assert_eq!(summary.count("circle"), 1);
+    // The series with no drawable point is not drawn but stays in the legend.
+    assert_eq!(polylines(&svg, SECOND, 2), 1);
     assert!(summary.has_text("all bad"));
-    let path = svg
-        .lines()
-        .find(|l| l.contains("data-series=\"a\""))
-        .unwrap();
-    assert_eq!(
-        path.matches('M').count(),
-        2,
-        "the NaN splits the line: {path}"
-    );
-    // The isolated first point gets a marker so it stays visible.
-    assert_eq!(summary.circles, 1);
 }
 
 #[test]
-fn a_single_point_is_drawn_as_a_marker() {
-    let summary = check_svg(&LineChart::new("one").series("p", [(3.0, 7.0)]).to_svg()).unwrap();
-    assert_eq!(summary.paths, 1);
-    assert_eq!(summary.circles, 1);
+fn a_single_point_is_drawn_as_a_marker_on_widened_axes() {
+    let svg = LineChart::new("one").series("p", [(3.0, 7.0)]).to_svg();
+    let summary = check_svg(&svg).unwrap();
+    assert_eq!(summary.count("circle"), 1);
+    assert_eq!(polylines(&svg, FIRST, 2), 1, "only the legend swatch");
     // Both axes are widened around the point: 3 ± 0.3 and 7 ± 0.7.
     assert!(
-        summary.has_text("3.0") && summary.has_text("7.0"),
+        summary.has_text("3") && summary.has_text("7"),
         "{:?}",
         summary.text_contents
     );
-}
-
-#[test]
-fn equal_y_values_get_a_widened_axis() {
-    let svg = LineChart::new("flat")
-        .series("c", [(0.0, 5.0), (1.0, 5.0), (2.0, 5.0)])
-        .to_svg();
-    let summary = check_svg(&svg).unwrap();
-    for label in ["4.4", "5.0", "5.6"] {
-        assert!(
-            summary.has_text(label),
-            "{label}: {:?}",
-            summary.text_contents
-        );
-    }
 }
 
 #[test]
@@ -140,18 +149,11 @@ fn empty_charts_say_no_data() {
             .series("a", [(1.0, -1.0), (2.0, 0.0)])
             .log_y(true)
             .to_svg(),
-        BarChart::new("no categories").series("a", []).to_svg(),
-        BarChart::new("no series").categories(["x"]).to_svg(),
-        BarChart::new("NaN bars")
-            .categories(["x"])
-            .series("a", [f64::NAN])
-            .to_svg(),
     ];
     for svg in charts {
         let summary = check_svg(&svg).unwrap();
         assert!(summary.has_text("no data"), "{svg}");
-        assert_eq!(summary.paths + summary.circles, 0);
-        assert!(summary.series.is_empty());
+        assert_eq!(summary.count("polyline") + summary.count("circle"), 0);
     }
 }
 
@@ -162,109 +164,34 @@ fn log_scale_ticks_by_decade_and_drops_non_positive_values() {
         .log_y(true)
         .to_svg();
     let summary = check_svg(&svg).unwrap();
-    for label in ["1", "10", "100", "1000"] {
+    for label in ["1", "10", "100", "1000", "2", "50"] {
         assert!(
             summary.has_text(label),
             "{label}: {:?}",
             summary.text_contents
         );
     }
-    let path = svg.lines().find(|l| l.contains("data-series")).unwrap();
-    assert_eq!(
-        path.matches('M').count(),
-        2,
-        "the zero breaks the line: {path}"
-    );
+    assert!(!summary.has_text("30"), "only 1, 2 and 5 are labelled");
+    // The zero breaks the line: (0, 1)-(1, 1000) is a line, (3, 30) alone a marker.
+    assert_eq!(polylines(&svg, FIRST, 2), 2);
+    assert_eq!(summary.count("circle"), 1);
 }
 
 #[test]
 fn xml_special_characters_are_escaped_everywhere() {
     let nasty = r#"<&> "quoted" 'single'"#;
-    let line = LineChart::new(nasty)
+    let svg = LineChart::new(nasty)
         .x_label(nasty)
         .y_label(nasty)
-        .series(nasty, [(0.0, 1.0), (1.0, 2.0)]);
-    let bars = BarChart::new(nasty)
-        .x_label(nasty)
-        .y_label(nasty)
-        .categories([nasty])
-        .series(nasty, [1.0]);
-    for svg in [line.to_svg(), bars.to_svg()] {
-        assert!(svg.contains("&lt;&amp;&gt;"), "{svg}");
-        let summary = check_svg(&svg).unwrap();
-        assert_eq!(summary.series_names(), [nasty]);
-        assert!(summary.text_contents.iter().filter(|t| *t == nasty).count() >= 4);
-    }
-}
-
-#[test]
-fn bar_chart_draws_a_rect_per_value_in_groups() {
-    let chart = BarChart::new("Perplexity per model")
-        .categories(["SOTU", "Moby-Dick", "held-out"])
-        .series("roberta-base", [12.0, 30.0, 18.0])
-        .series("distilroberta", [15.0, 41.0, f64::NAN])
-        .value_labels(true)
-        .y_label("perplexity");
-    let summary = check_svg(&chart.to_svg()).unwrap();
-    assert_eq!(summary.series_names(), ["roberta-base", "distilroberta"]);
-    assert_eq!(summary.series[0].elements, 3);
-    assert_eq!(summary.series[1].elements, 2, "the NaN bar is not drawn");
-    for text in ["SOTU", "Moby-Dick", "held-out", "12", "41"] {
-        assert!(
-            summary.has_text(text),
-            "{text}: {:?}",
-            summary.text_contents
-        );
-    }
-}
-
-#[test]
-fn bars_start_at_zero_and_negative_bars_hang_below_it() {
-    let svg = BarChart::new("delta")
-        .categories(["a", "b"])
-        .series("d", [2.0, -1.0])
+        .series(nasty, [(0.0, 1.0), (1.0, 2.0)])
         .to_svg();
-    let rects: Vec<&str> = svg.lines().filter(|l| l.contains("data-series")).collect();
-    let attr = |line: &str, name: &str| -> f64 {
-        let start = line.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
-        line[start..].split('"').next().unwrap().parse().unwrap()
-    };
-    let (up, down) = (rects[0], rects[1]);
-    // The positive bar ends where the negative one starts: at the zero line.
-    assert!((attr(up, "y") + attr(up, "height") - attr(down, "y")).abs() < 0.02);
-    assert!((attr(up, "height") - 2.0 * attr(down, "height")).abs() < 0.05);
-}
-
-#[test]
-fn bar_length_mismatch_is_drawn_but_refused_on_write() {
-    let chart = BarChart::new("m")
-        .categories(["a", "b", "c"])
-        .series("short", [1.0, 2.0]);
-    let summary = check_svg(&chart.to_svg()).unwrap();
-    assert_eq!(summary.series[0].elements, 2);
-    let dir = tempfile::tempdir().unwrap();
-    let error = chart.write(dir.path().join("m.svg")).unwrap_err();
-    assert!(matches!(
-        error,
-        ReportError::BarLengthMismatch {
-            values: 2,
-            categories: 3,
-            ..
-        }
-    ));
-    assert!(error.to_string().contains("short"));
-    assert!(!dir.path().join("m.svg").exists());
-}
-
-#[test]
-fn long_category_labels_are_turned() {
-    let long = "a rather long category name";
-    let svg = BarChart::new("t")
-        .categories([long, long, long, long, long])
-        .series("s", [1.0; 5])
-        .to_svg();
-    check_svg(&svg).unwrap();
-    assert!(svg.contains("rotate(-35"), "{svg}");
+    assert!(svg.contains("&lt;&amp;&gt;"), "{svg}");
+    let summary = check_svg(&svg).unwrap();
+    // Title, both axis labels, the legend.
+    assert_eq!(
+        summary.text_contents.iter().filter(|t| *t == nasty).count(),
+        4
+    );
 }
 
 #[test]
@@ -285,14 +212,36 @@ fn write_creates_the_file_or_names_the_problem() {
 }
 
 #[test]
-fn many_series_cycle_colours_with_dashes() {
+fn series_after_the_eighth_repeat_colours_dashed() {
     let mut chart = LineChart::new("many");
     for i in 0..10 {
         chart = chart.series(format!("s{i}"), [(0.0, i as f64), (1.0, i as f64 + 1.0)]);
     }
     let svg = chart.to_svg();
-    assert_eq!(check_svg(&svg).unwrap().paths, 10);
-    assert!(svg.contains("stroke-dasharray"));
+    let summary = check_svg(&svg).unwrap();
+    assert!((0..10).all(|i| summary.has_text(&format!("s{i}"))));
+    // s0: one line and a swatch; s8, in the same colour: many dashes and a swatch.
+    assert!(
+        polylines(&svg, FIRST, 2) > 4,
+        "{}",
+        polylines(&svg, FIRST, 2)
+    );
+    assert_eq!(polylines(&svg, "#F0E442", 2), 2, "s7 in the last colour");
+}
+
+#[test]
+fn error_bars_are_drawn_and_widen_the_y_axis() {
+    let plain = LineChart::new("loss").series("a", [(0.0, 1.0), (1.0, 2.0)]);
+    let with_bars =
+        LineChart::new("loss").series_with_errors("a", [(0.0, 1.0, 0.0), (1.0, 2.0, 5.0)]);
+    let svg = with_bars.to_svg();
+    assert!(check_svg(&svg).unwrap().has_text("a"));
+    // One bar (the zero error draws none): a vertical line and two caps.
+    assert_eq!(polylines(&svg, FIRST, 1), 3);
+    assert_eq!(polylines(&plain.to_svg(), FIRST, 1), 0);
+    // The axis reaches y + e = 7: a tick label of 6 or more appears only with the bars.
+    assert!(top_tick(&svg) >= 6.0, "top tick {}", top_tick(&svg));
+    assert!(top_tick(&plain.to_svg()) < 3.0);
 }
 
 fn any_value() -> impl Strategy<Value = f64> {
@@ -310,75 +259,24 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
     #[test]
-    fn any_line_chart_is_valid_svg(
-        series in prop::collection::vec(prop::collection::vec((any_value(), any_value()), 0..20), 0..5),
+    fn any_line_chart_is_valid_svg_naming_every_series(
+        series in prop::collection::vec(prop::collection::vec((any_value(), any_value(), any_value()), 0..20), 0..5),
         log_x in any::<bool>(),
         log_y in any::<bool>(),
         markers in any::<bool>(),
     ) {
         let mut chart = LineChart::new("t").log_x(log_x).log_y(log_y).markers(markers);
-        for (i, points) in series.into_iter().enumerate() {
-            chart = chart.series(format!("s{i}"), points);
+        for (i, points) in series.iter().enumerate() {
+            chart = chart.series_with_errors(format!("s{i}"), points.iter().copied());
         }
         let svg = chart.to_svg();
-        prop_assert!(check_svg(&svg).is_ok(), "{:?}\n{}", check_svg(&svg), svg);
-    }
-
-    #[test]
-    fn any_bar_chart_is_valid_svg(
-        values in prop::collection::vec(prop::collection::vec(any_value(), 0..6), 0..4),
-        categories in 0usize..6,
-        log_y in any::<bool>(),
-        labels in any::<bool>(),
-    ) {
-        let mut chart = BarChart::new("t")
-            .categories((0..categories).map(|c| format!("c{c}")))
-            .log_y(log_y)
-            .value_labels(labels);
-        for (i, v) in values.into_iter().enumerate() {
-            chart = chart.series(format!("s{i}"), v);
+        let summary = check_svg(&svg);
+        prop_assert!(summary.is_ok(), "{:?}\n{}", summary, svg);
+        let summary = summary.unwrap();
+        if !summary.has_text("no data") {
+            for i in 0..series.len() {
+                prop_assert!(summary.has_text(&format!("s{i}")), "{}", svg);
+            }
         }
-        let svg = chart.to_svg();
-        prop_assert!(check_svg(&svg).is_ok(), "{:?}\n{}", check_svg(&svg), svg);
     }
-}
-
-#[test]
-fn error_bars_are_drawn_and_widen_the_y_axis() {
-    let plain = LineChart::new("loss").series("a", [(0.0, 1.0), (1.0, 2.0)]);
-    let with_bars =
-        LineChart::new("loss").series_with_errors("a", [(0.0, 1.0, 0.0), (1.0, 2.0, 5.0)]);
-    let svg = with_bars.to_svg();
-    let summary = check_svg(&svg).unwrap();
-    assert_eq!(summary.series_names(), ["a"]);
-    // One bar (the zero error draws none): a vertical line and two caps.
-    let bars = svg
-        .split("class=\"error-bars\"")
-        .nth(1)
-        .expect("an error-bar path");
-    let d = bars
-        .split("d=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
-    assert_eq!(d.matches('M').count(), 3, "{d}");
-    // The axis reaches y + e = 7: a tick label of 7 or more appears only with the bars.
-    let labels = |svg: &str| -> f64 {
-        svg.split("<text")
-            .filter_map(|t| {
-                t.split('>')
-                    .nth(1)?
-                    .split('<')
-                    .next()?
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-            })
-            .fold(f64::MIN, f64::max)
-    };
-    assert!(labels(&svg) >= 7.0, "top tick {}", labels(&svg));
-    assert!(labels(&plain.to_svg()) < 7.0);
-    assert!(!plain.to_svg().contains("error-bars"));
 }
