@@ -20,6 +20,7 @@ mod number_format;
 mod report;
 mod svg_check;
 mod table;
+mod ticks;
 
 pub use atomic_write::write_atomic;
 pub use error::{ReportError, Result};

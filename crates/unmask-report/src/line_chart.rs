@@ -2,13 +2,14 @@ use std::ops::Range;
 use std::path::Path;
 
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::ranged1d::{AsRangedCoord, BindKeyPoints, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::atomic_write::write_atomic;
 use crate::error::Result;
 use crate::number_format::format_compact;
+use crate::ticks;
 
 /// The Okabe-Ito colour-blind-safe palette, palest (yellow) last. After eight series the
 /// colours repeat with dashed lines.
@@ -231,11 +232,35 @@ impl LineChart {
         let legend_width = (48.0 + LEGEND_CHAR_WIDTH * longest.unwrap_or(0) as f64)
             .min(f64::from(self.width) * 0.4);
         let (plot, legend) = plot.split_horizontally(self.width - legend_width.round() as u32);
+        let ticks = |log: bool, range: &Range<f64>| {
+            if log {
+                ticks::log(range)
+            } else {
+                ticks::linear(range)
+            }
+        };
+        let (x_ticks, y_ticks) = (ticks(self.log_x, &x), ticks(self.log_y, &y));
         match (self.log_x, self.log_y) {
-            (false, false) => self.draw_plot(&plot, x, y)?,
-            (true, false) => self.draw_plot(&plot, x.log_scale(), y)?,
-            (false, true) => self.draw_plot(&plot, x, y.log_scale())?,
-            (true, true) => self.draw_plot(&plot, x.log_scale(), y.log_scale())?,
+            (false, false) => self.draw_plot(
+                &plot,
+                x.with_key_points(x_ticks),
+                y.with_key_points(y_ticks),
+            )?,
+            (true, false) => self.draw_plot(
+                &plot,
+                x.log_scale().with_key_points(x_ticks),
+                y.with_key_points(y_ticks),
+            )?,
+            (false, true) => self.draw_plot(
+                &plot,
+                x.with_key_points(x_ticks),
+                y.log_scale().with_key_points(y_ticks),
+            )?,
+            (true, true) => self.draw_plot(
+                &plot,
+                x.log_scale().with_key_points(x_ticks),
+                y.log_scale().with_key_points(y_ticks),
+            )?,
         }
         self.draw_legend(&legend)
     }
@@ -253,26 +278,12 @@ impl LineChart {
             .y_label_area_size(64)
             .build_cartesian_2d(x, y)?;
         let tick_label = |v: &f64| format_compact(*v, 6);
-        // plotters puts a tick at every 1..9 × 10^k on a log axis: label only 1, 2 and 5.
-        let log_tick_label = |v: &f64| {
-            let mantissa = v / 10f64.powf(v.log10().floor());
-            let round = [1.0, 2.0, 5.0, 10.0]
-                .iter()
-                .any(|m| (mantissa - m).abs() < 1e-6);
-            if round { tick_label(v) } else { String::new() }
-        };
-        let label_of = |log: bool| -> &dyn Fn(&f64) -> String {
-            if log { &log_tick_label } else { &tick_label }
-        };
         chart
             .configure_mesh()
             .x_desc(self.x_label.as_str())
             .y_desc(self.y_label.as_str())
-            // Enough ticks on a log axis for plotters to mark 2..9 × 10^k too.
-            .x_labels(if self.log_x { 30 } else { 10 })
-            .y_labels(if self.log_y { 30 } else { 10 })
-            .x_label_formatter(label_of(self.log_x))
-            .y_label_formatter(label_of(self.log_y))
+            .x_label_formatter(&tick_label)
+            .y_label_formatter(&tick_label)
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
             .max_light_lines(0)
@@ -337,7 +348,7 @@ impl LineChart {
 }
 
 /// Values beyond this magnitude are not drawn (on a log axis: below its inverse): the axis
-/// span must stay finite, or plotters' tick search never ends.
+/// span must stay finite.
 const LIMIT: f64 = 1e300;
 
 /// Whether a value can be placed on a linear (|value| ≤ 1e300) or log (1e-300..=1e300) axis.
@@ -347,7 +358,7 @@ fn accepts(log: bool, value: f64) -> bool {
 
 /// The axis range around `values`: on a linear axis with a 5% margin each side (a single
 /// value is widened by 10% of itself, or by 1 if it is 0); on a log axis out to whole decades,
-/// where plotters puts its ticks. `None` when there is no value.
+/// where the ticks are. `None` when there is no value.
 fn axis_range(log: bool, values: impl Iterator<Item = f64>) -> Option<Range<f64>> {
     let (low, high) = values.fold(None, |range: Option<(f64, f64)>, v| match range {
         None => Some((v, v)),
@@ -358,8 +369,8 @@ fn axis_range(log: bool, values: impl Iterator<Item = f64>) -> Option<Range<f64>
         let high = if high > low { high } else { low + 1.0 };
         return Some(10f64.powf(low)..10f64.powf(high));
     }
-    // A span within rounding of the values counts as a single value: plotters' tick search
-    // never ends when a tick step is below the values' precision.
+    // A span within rounding of the values counts as a single value, which gets a margin
+    // the ticks can resolve.
     let pad = if high - low > low.abs().max(high.abs()) * 1e-9 {
         (high - low) * 0.05
     } else if high == 0.0 {
