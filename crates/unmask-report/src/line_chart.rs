@@ -2,7 +2,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{AsRangedCoord, BindKeyPoints, ValueFormatter};
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -232,46 +232,11 @@ impl LineChart {
         let legend_width = (48.0 + LEGEND_CHAR_WIDTH * longest.unwrap_or(0) as f64)
             .min(f64::from(self.width) * 0.4);
         let (plot, legend) = plot.split_horizontally(self.width - legend_width.round() as u32);
-        let ticks = |log: bool, range: &Range<f64>| {
-            if log {
-                ticks::log(range)
-            } else {
-                ticks::linear(range)
-            }
-        };
-        let (x_ticks, y_ticks) = (ticks(self.log_x, &x), ticks(self.log_y, &y));
-        match (self.log_x, self.log_y) {
-            (false, false) => self.draw_plot(
-                &plot,
-                x.with_key_points(x_ticks),
-                y.with_key_points(y_ticks),
-            )?,
-            (true, false) => self.draw_plot(
-                &plot,
-                x.log_scale().with_key_points(x_ticks),
-                y.with_key_points(y_ticks),
-            )?,
-            (false, true) => self.draw_plot(
-                &plot,
-                x.with_key_points(x_ticks),
-                y.log_scale().with_key_points(y_ticks),
-            )?,
-            (true, true) => self.draw_plot(
-                &plot,
-                x.log_scale().with_key_points(x_ticks),
-                y.log_scale().with_key_points(y_ticks),
-            )?,
-        }
+        self.draw_plot(&plot, Axis::new(x, self.log_x), Axis::new(y, self.log_y))?;
         self.draw_legend(&legend)
     }
 
-    fn draw_plot<X, Y>(&self, area: &Area, x: X, y: Y) -> Drawn
-    where
-        X: AsRangedCoord<Value = f64>,
-        Y: AsRangedCoord<Value = f64>,
-        X::CoordDescType: ValueFormatter<f64>,
-        Y::CoordDescType: ValueFormatter<f64>,
-    {
+    fn draw_plot(&self, area: &Area, x: Axis, y: Axis) -> Drawn {
         let mut chart = ChartBuilder::on(area)
             .margin(8)
             .x_label_area_size(44)
@@ -344,6 +309,62 @@ impl LineChart {
             area.draw(&Text::new(series.name.as_str(), (34, y), label.clone()))?;
         }
         Ok(())
+    }
+}
+
+/// One axis: a linear or log mapping of `range` onto pixels, with the ticks of `ticks.rs`
+/// (plotters' own tick search never returns on some spans).
+#[derive(Clone)]
+struct Axis {
+    range: Range<f64>,
+    log: bool,
+    ticks: Vec<f64>,
+}
+
+impl Axis {
+    fn new(range: Range<f64>, log: bool) -> Self {
+        let ticks = if log {
+            ticks::log(&range)
+        } else {
+            ticks::linear(&range)
+        };
+        Axis { range, log, ticks }
+    }
+
+    fn position(&self, value: f64) -> f64 {
+        if self.log { value.log10() } else { value }
+    }
+}
+
+impl Ranged for Axis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let (low, high) = (
+            self.position(self.range.start),
+            self.position(self.range.end),
+        );
+        let share = if high > low {
+            (self.position(*value) - low) / (high - low)
+        } else {
+            0.5
+        };
+        let pixel = f64::from(limit.0) + share * f64::from(limit.1 - limit.0);
+        pixel.clamp(-1e6, 1e6).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        // Bold ticks only: no light grid lines.
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.range.clone()
     }
 }
 

@@ -34,11 +34,12 @@ pub fn linear(range: &Range<f64>) -> Vec<f64> {
     {
         return vec![low, high];
     }
-    // i × m / 10^-k rounds to the decimal value (4.6, not 23 × 0.2 = 4.6000000000000005).
-    let at = |i: f64| match exponent {
-        0.. => i * step,
-        -300..0 => i * mantissa / 10f64.powi(-exponent),
-        _ => i * step,
+    // Parsed from decimal text, `{i × m}e{k}`: exactly the f64 nearest the tick (4.6, not
+    // 23 × 0.2 = 4.6000000000000005).
+    let at = |i: f64| -> f64 {
+        format!("{:.0}e{exponent}", i * mantissa)
+            .parse()
+            .unwrap_or(i * step)
     };
     (0..count as usize)
         .map(|i| at(first + i as f64))
@@ -79,7 +80,10 @@ mod tests {
         assert_eq!(linear(&(4.5..5.5)), [4.6, 4.8, 5.0, 5.2, 5.4]);
         assert_eq!(linear(&(-1.0..1.0)), [-1.0, -0.5, 0.0, 0.5, 1.0]);
         assert_eq!(linear(&(0.0..0.08)).len(), 9);
-        assert_eq!(linear(&(-1e300..1e300)), [-1e300, -5e299, 0.0, 5e299, 1e300]);
+        assert_eq!(
+            linear(&(-1e300..1e300)),
+            [-1e300, -5e299, 0.0, 5e299, 1e300]
+        );
     }
 
     #[test]
