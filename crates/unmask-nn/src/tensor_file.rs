@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use safetensors::{Dtype, SafeTensors};
+use burn::tensor::DType;
+use burn_store::{ModuleStore, PytorchStore, SafetensorsStore, TensorSnapshot};
+use safetensors::Dtype;
 
 use crate::error::ModelError;
 
@@ -17,13 +19,20 @@ pub struct RawTensor {
 
 pub type TensorMap = BTreeMap<String, RawTensor>;
 
-/// Reads every tensor of a `.safetensors` or PyTorch `.bin`/`.pt` file.
+/// Reads every tensor of a `.safetensors` or PyTorch `.bin`/`.pt` file, through burn-store's
+/// readers (safetensors memory-mapped, PyTorch pickles without Python).
 pub fn read_tensors(path: &Path) -> Result<TensorMap, ModelError> {
+    if !path.is_file() {
+        return Err(ModelError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        });
+    }
     let is_safetensors = path.extension().is_some_and(|e| e == "safetensors");
     if is_safetensors {
-        read_safetensors(path)
+        to_f32_map(path, SafetensorsStore::from_file(path).get_all_snapshots())
     } else {
-        read_pytorch(path)
+        to_f32_map(path, PytorchStore::from_file(path).get_all_snapshots())
     }
 }
 
@@ -34,64 +43,21 @@ fn checkpoint_error(path: &Path, reason: impl ToString) -> ModelError {
     }
 }
 
-fn read_safetensors(path: &Path) -> Result<TensorMap, ModelError> {
-    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let file = SafeTensors::deserialize(&bytes).map_err(|e| checkpoint_error(path, e))?;
+/// Materialises every snapshot as f32: whatever the file stores (f16, bf16, f64, integers),
+/// the model's parameters are f32 (burn-store's own `apply` would keep the file's dtype).
+fn to_f32_map<E: std::fmt::Display>(
+    path: &Path,
+    snapshots: Result<&BTreeMap<String, TensorSnapshot>, E>,
+) -> Result<TensorMap, ModelError> {
+    let snapshots = snapshots.map_err(|e| checkpoint_error(path, e))?;
     let mut out = TensorMap::new();
-    for (name, view) in file.tensors() {
-        let data = to_f32(&name, view.dtype(), view.data())?;
-        out.insert(
-            name,
-            RawTensor {
-                shape: view.shape().to_vec(),
-                data,
-            },
-        );
-    }
-    Ok(out)
-}
-
-fn to_f32(name: &str, dtype: Dtype, bytes: &[u8]) -> Result<Vec<f32>, ModelError> {
-    let chunks = |n: usize| bytes.chunks_exact(n);
-    Ok(match dtype {
-        Dtype::F32 => chunks(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-        Dtype::F16 => chunks(2)
-            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
-            .collect(),
-        Dtype::BF16 => chunks(2)
-            .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
-            .collect(),
-        Dtype::F64 => chunks(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)
-            .collect(),
-        Dtype::I64 => chunks(8)
-            .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)
-            .collect(),
-        other => {
+    for (name, snapshot) in snapshots {
+        if matches!(snapshot.dtype, DType::QFloat(_) | DType::Bool(_)) {
             return Err(ModelError::UnsupportedDtype {
-                name: name.to_string(),
-                dtype: format!("{other:?}"),
+                name: name.clone(),
+                dtype: format!("{:?}", snapshot.dtype),
             });
         }
-    })
-}
-
-fn read_pytorch(path: &Path) -> Result<TensorMap, ModelError> {
-    if !path.is_file() {
-        return Err(ModelError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-        });
-    }
-    let reader =
-        burn_store::pytorch::PytorchReader::new(path).map_err(|e| checkpoint_error(path, e))?;
-    let mut out = TensorMap::new();
-    for (name, snapshot) in reader.into_tensors() {
         let data = snapshot
             .to_data()
             .map_err(|e| checkpoint_error(path, format!("tensor `{name}`: {e}")))?;
@@ -100,7 +66,7 @@ fn read_pytorch(path: &Path) -> Result<TensorMap, ModelError> {
             .convert::<f32>()
             .into_vec::<f32>()
             .map_err(|e| checkpoint_error(path, format!("tensor `{name}`: {e:?}")))?;
-        out.insert(name, RawTensor { shape, data });
+        out.insert(name.clone(), RawTensor { shape, data });
     }
     Ok(out)
 }
