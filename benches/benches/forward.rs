@@ -8,6 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 type B = Flex;
 
 fn forward(c: &mut Criterion) {
+    unmask_runtime::allocator::keep_freed_pages();
     let device = Default::default();
     let model = benches::roberta_base::<B>(&device);
     let ids = benches::random_ids(1, 256, 50265, 0);

@@ -9,6 +9,7 @@ use unmask_sampler::{Canvas, NoObserver, Sampler, SamplerConfig};
 type B = Flex;
 
 fn generate(c: &mut Criterion) {
+    unmask_runtime::allocator::keep_freed_pages();
     let device = Default::default();
     let model = benches::roberta_base::<B>(&device);
     let mut denoiser = MaskedLmDenoiser::new(model, device);

@@ -11,6 +11,7 @@ use unmask_train::loss::target_loss;
 type B = Autodiff<Flex>;
 
 fn train_step(c: &mut Criterion) {
+    unmask_runtime::allocator::keep_freed_pages();
     let device = Default::default();
     let (batch, seq) = (16, 128);
     let config = benches::cpu_small_config(seq);

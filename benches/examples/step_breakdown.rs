@@ -15,6 +15,7 @@ use unmask_train::loss::target_loss;
 type B = Autodiff<Flex>;
 
 fn main() {
+    unmask_runtime::allocator::keep_freed_pages();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let steps = match args.iter().position(|a| a == "--steps") {
         Some(i) => match args.get(i + 1).and_then(|v| v.parse::<usize>().ok()) {

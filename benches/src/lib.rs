@@ -7,8 +7,9 @@ use unmask_roberta::{MaskedLm, MaskedLmConfig};
 use unmask_schedule::{Linear, LossWeighting, TimeSampler};
 use unmask_train::{DiffusionBatcher, Maskable};
 
-// CPU tensors are large, short-lived allocations; see `mimalloc` in the workspace Cargo.toml. Every
-// benchmark links this crate, so it measures what the binaries run with.
+// CPU tensors are large, short-lived allocations: mimalloc, told to keep freed pages at the
+// start of every benchmark (`unmask_runtime::allocator`), as the binaries are. Every benchmark
+// links this crate, so it measures what the binaries run with.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -5,7 +5,8 @@ use clap::Parser;
 use experiments::{Preset, RunExperiments};
 use unmask_runtime::device::{DeviceSpec, run_on};
 
-// CPU tensors are large, short-lived allocations; see `mimalloc` in the workspace Cargo.toml.
+// CPU tensors are large, short-lived allocations: mimalloc, told to keep freed pages in
+// `main` (`unmask_runtime::allocator`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -28,6 +29,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    unmask_runtime::allocator::keep_freed_pages();
     let args = Args::parse();
     match run(&args) {
         Ok(dirs) => {

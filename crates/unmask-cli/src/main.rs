@@ -13,7 +13,8 @@ use unmask_runtime::source::model_dir;
 use unmask_sampler::SamplerConfig;
 use unmask_train::TrainOptions;
 
-// CPU tensors are large, short-lived allocations; see `mimalloc` in the workspace Cargo.toml.
+// CPU tensors are large, short-lived allocations: mimalloc, told to keep freed pages in
+// `main` (`unmask_runtime::allocator`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -276,6 +277,7 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn main() -> ExitCode {
+    unmask_runtime::allocator::keep_freed_pages();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err)

@@ -2,6 +2,7 @@
 //! `--device` and the backend it names, `--model` sources, the masked LM behind the sampler's
 //! `Denoiser` trait and GPT-2 behind the evaluator's `CausalScorer` trait.
 
+pub mod allocator;
 pub mod denoiser;
 pub mod device;
 pub mod scorer;
