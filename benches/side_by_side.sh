@@ -1,118 +1,165 @@
 #!/usr/bin/env bash
-# PyTorch and unmask on this machine in one sitting, then one table with the ratios.
+# PyTorch and unmask on this machine in one sitting, in alternating rounds, then one table with
+# the ratios.
 #
-#   bash benches/side_by_side.sh [--skip-pytorch] [--skip-generation]
+#   bash benches/side_by_side.sh [--rounds N] [--skip-pytorch] [--skip-generation]
 #
-# 1. PyTorch: `make_fixtures.py --timing` in the fixture venv (docs/fixtures.md; created on
-#    first use: `python3 -m venv` + `pip install torch transformers`, about 5 GB), which writes
-#    crates/unmask-roberta/fixtures/pytorch-timings.json (2 threads, medians).
-# 2. unmask: the criterion benchmarks `forward`, `train_step` and `generate` (release build,
-#    10 samples each, --warm-up-time 1 --measurement-time 3).
-# 3. A table of both, with unmask / PyTorch ratios (below 1: unmask is faster), the machine,
-#    the date, and the 1-minute load average before and after each half: on a shared machine
-#    a load above the core count means the numbers are slower than an idle machine would give.
+# 1. Build the benchmarks first, so compiling overlaps no timing.
+# 2. N rounds (default 3), each: PyTorch (`make_fixtures.py --timing` in the fixture venv,
+#    docs/fixtures.md; created on first use: `python3 -m venv` + `pip install torch
+#    transformers`, about 5 GB; 2 threads, medians), then unmask (the criterion benchmarks
+#    `forward`, `train_step`, `generate`: release build, 10 samples each, --warm-up-time 1
+#    --measurement-time 3, medians).
+# 3. A table: per measurement the median over rounds of each side and of the per-round ratio
+#    unmask / PyTorch (below 1: unmask is faster), with the lowest and highest ratio. Timings on
+#    these VMs drift by 15% within minutes; alternating rounds puts both sides under the same
+#    drift, and the spread of the ratios shows how far one round can be trusted. Also the
+#    machine, the date and the 1-minute load average around each half.
 #
 # --skip-pytorch reuses the JSON of an earlier run (the table says so); --skip-generation
-# leaves out the generation benchmark (about 4 minutes).
+# leaves out the generation benchmark (about 2 minutes per round).
 # UNMASK_VENV overrides the venv (default /root/.cache/unmask/venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+rounds=3
 skip_pytorch=0
 skip_generation=0
-for arg in "$@"; do
-    case "$arg" in
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rounds)
+            rounds="${2:-}"
+            shift
+            if ! [[ "$rounds" =~ ^[1-9][0-9]*$ ]]; then
+                echo "--rounds needs a positive whole number" >&2
+                exit 2
+            fi
+            ;;
         --skip-pytorch) skip_pytorch=1 ;;
         --skip-generation) skip_generation=1 ;;
-        *) echo "unknown argument: $arg (expected --skip-pytorch, --skip-generation)" >&2; exit 2 ;;
+        *) echo "unknown argument: $1 (expected --rounds N, --skip-pytorch, --skip-generation)" >&2; exit 2 ;;
     esac
+    shift
 done
 
 venv="${UNMASK_VENV:-/root/.cache/unmask/venv}"
 timings=crates/unmask-roberta/fixtures/pytorch-timings.json
 load() { cut -d' ' -f1 /proc/loadavg; }
 started="$(date -u '+%Y-%m-%d %H:%M UTC')"
-started_epoch="$(date +%s)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
 
-# Build first, so that compiling does not overlap either half's timings.
 cargo bench -p benches --no-run
 
-pytorch_load="reused"
+if [ "$skip_pytorch" = 1 ] && [ ! -f "$timings" ]; then
+    echo "--skip-pytorch needs $timings from an earlier run; run without it first" >&2
+    exit 1
+fi
 if [ "$skip_pytorch" = 0 ]; then
     if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import torch, transformers' 2>/dev/null; then
         echo "== creating the fixture venv $venv (torch + transformers from PyPI)"
         python3 -m venv "$venv"
         "$venv/bin/pip" install torch transformers
     fi
-    echo "== PyTorch ($(load) load)"
+fi
+
+for round in $(seq 1 "$rounds"); do
+    if [ "$skip_pytorch" = 0 ]; then
+        echo "== round $round/$rounds: PyTorch ($(load) load)"
+        before="$(load)"
+        "$venv/bin/python" crates/unmask-roberta/fixtures/make_fixtures.py --timing
+        echo "$before -> $(load)" > "$work/pytorch-load-$round"
+    fi
+    cp "$timings" "$work/pytorch-$round.json"
+
+    echo "== round $round/$rounds: unmask ($(load) load)"
     before="$(load)"
-    "$venv/bin/python" crates/unmask-roberta/fixtures/make_fixtures.py --timing
-    pytorch_load="$before -> $(load)"
-fi
-
-echo "== unmask ($(load) load)"
-unmask_before="$(load)"
-criterion_args=(--warm-up-time 1 --measurement-time 3)
-cargo bench -p benches --bench forward -- "${criterion_args[@]}"
-cargo bench -p benches --bench train_step -- "${criterion_args[@]}"
-if [ "$skip_generation" = 0 ]; then
-    cargo bench -p benches --bench generate -- "${criterion_args[@]}"
-fi
-unmask_load="$unmask_before -> $(load)"
-
-python3 - "$timings" "$started" "$pytorch_load" "$unmask_load" "$skip_pytorch" "$started_epoch" <<'PY'
-import json, os, sys
+    round_started="$(date +%s)"
+    criterion_args=(--warm-up-time 1 --measurement-time 3)
+    cargo bench -p benches --bench forward -- "${criterion_args[@]}"
+    cargo bench -p benches --bench train_step -- "${criterion_args[@]}"
+    if [ "$skip_generation" = 0 ]; then
+        cargo bench -p benches --bench generate -- "${criterion_args[@]}"
+    fi
+    echo "$before -> $(load)" > "$work/unmask-load-$round"
+    # criterion: target/criterion/<group>/<function>/new/{benchmark,estimates}.json
+    python3 - "$round_started" "$work/unmask-$round.json" <<'PY'
+import json, sys
 from pathlib import Path
-
-timings_path, started, pytorch_load, unmask_load, skip_pytorch, started_epoch = sys.argv[1:]
-torch = json.loads(Path(timings_path).read_text())
-results = torch["results"]
-
-# criterion: target/criterion/<group>/<function>/new/{benchmark,estimates}.json
-criterion = {}
+since, out = float(sys.argv[1]), sys.argv[2]
+medians = {}
 for bench in Path("target/criterion").glob("*/*/new/benchmark.json"):
-    if bench.stat().st_mtime < float(started_epoch):
-        continue  # an earlier sitting's result
+    if bench.stat().st_mtime < since:
+        continue  # an earlier round's or sitting's result
     meta = json.loads(bench.read_text())
     estimates = json.loads((bench.parent / "estimates.json").read_text())
-    criterion[(meta["group_id"], meta["function_id"])] = estimates["median"]["point_estimate"] / 1e9
+    medians[f"{meta['group_id']}/{meta['function_id']}"] = estimates["median"]["point_estimate"] / 1e9
+Path(out).write_text(json.dumps(medians))
+PY
+done
+
+python3 - "$work" "$rounds" "$started" "$skip_pytorch" "$timings" <<'PY'
+import json, os, statistics, sys
+from pathlib import Path
+
+work, rounds, started, skip_pytorch, timings_path = sys.argv[1:]
+work, rounds = Path(work), int(rounds)
+torch = [json.loads((work / f"pytorch-{r}.json").read_text()) for r in range(1, rounds + 1)]
+ours = [json.loads((work / f"unmask-{r}.json").read_text()) for r in range(1, rounds + 1)]
 
 forward = "forward roberta-base 1x256"
 generate = "generate roberta-base 256 tokens 10 steps"
 rows = [
     ("forward, roberta-base shapes, 1 x 256, encoder + full MLM head",
-     (forward, "encoder + full MLM head"), "roberta_base_forward_mlm_1x256", 256),
+     f"{forward}/encoder + full MLM head", "roberta_base_forward_mlm_1x256", 256),
     ("forward, roberta-base shapes, 1 x 256, encoder only",
-     (forward, "encoder only"), "roberta_base_forward_encoder_1x256", 256),
+     f"{forward}/encoder only", "roberta_base_forward_encoder_1x256", 256),
     ("burn-nn TransformerEncoder, same shapes (reference, no embeddings or head)",
-     (forward, "burn-nn TransformerEncoder (reference)"), None, 256),
+     f"{forward}/burn-nn TransformerEncoder (reference)", None, 256),
     ("training step, cpu-small shapes, 16 x 128, forward + backward + AdamW",
-     ("train step cpu-small 16x128", "forward + backward + AdamW"),
+     "train step cpu-small 16x128/forward + backward + AdamW",
      "train_step_adamw_4l_256h_4heads_ffn1024_vocab8192_16x128", 16 * 128),
     ("generation, 256-token canvas (16 prompt + 240 masks), 10 steps, seed policy",
-     (generate, "seed policy (top-k 50, top-p 0.95)"),
+     f"{generate}/seed policy (top-k 50, top-p 0.95)",
      "seed_generation_loop_roberta_base_canvas256_10_steps", 240),
     ("generation, same canvas, prob confidence policy",
-     (generate, "prob confidence policy"), None, 240),
+     f"{generate}/prob confidence policy", None, 240),
 ]
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
 
 def seconds(value):
     return "—" if value is None else f"{value:.3f} s"
 
+def loads(side):
+    return ", ".join((work / f"{side}-load-{r}").read_text().strip()
+                     for r in range(1, rounds + 1) if (work / f"{side}-load-{r}").exists())
+
+t0 = torch[0]
 print()
-print(f"Side by side, {started}: {torch['cpu']}, {os.cpu_count()} cores; "
-      f"torch {torch['versions']['torch']}, transformers {torch['versions']['transformers']}, "
-      f"{torch['threads']} threads, attention {torch['attention']}.")
+print(f"Side by side, {started}, {rounds} alternating round(s): {t0['cpu']}, {os.cpu_count()} cores; "
+      f"torch {t0['versions']['torch']}, transformers {t0['versions']['transformers']}, "
+      f"{t0['threads']} threads, attention {t0['attention']}.")
 if skip_pytorch == "1":
     print(f"PyTorch column REUSED from {timings_path} (not this sitting).")
-print(f"1-minute load average: PyTorch half {pytorch_load}, unmask half {unmask_load}.")
+else:
+    print(f"1-minute load average per round: PyTorch {loads('pytorch')}; unmask {loads('unmask')}.")
 print()
-print("| measurement (random weights) | unmask | PyTorch | unmask / PyTorch | unmask tokens/s |")
+print("| measurement (random weights) | unmask | PyTorch | unmask / PyTorch (median, lowest-highest) | unmask tokens/s |")
 print("|---|---|---|---|---|")
 for label, key, torch_key, tokens in rows:
-    ours = criterion.get(key)
-    theirs = results.get(torch_key, {}).get("median_s") if torch_key else None
-    ratio = f"{ours / theirs:.2f}x" if ours and theirs else "—"
-    rate = f"{tokens / ours:,.0f}" if ours else "—"
-    print(f"| {label} | {seconds(ours)} | {seconds(theirs)} | {ratio} | {rate} |")
+    mine = [o.get(key) for o in ours]
+    theirs = [t["results"].get(torch_key, {}).get("median_s") if torch_key else None for t in torch]
+    ratios = [m / t for m, t in zip(mine, theirs) if m and t]
+    if ratios:
+        ratio = f"{statistics.median(ratios):.2f}x"
+        if len(ratios) > 1:
+            ratio += f" ({min(ratios):.2f}-{max(ratios):.2f})"
+    else:
+        ratio = "—"
+    ours_median = median(mine)
+    rate = f"{tokens / ours_median:,.0f}" if ours_median else "—"
+    print(f"| {label} | {seconds(ours_median)} | {seconds(median(theirs))} | {ratio} | {rate} |")
 PY
