@@ -101,13 +101,8 @@ fn gpt2_logits_match_transformers_on_the_gpu_backend() {
 
 /// The tiny RoBERTa fixture with its dropout set to `dropout`, in `tmp`.
 fn tiny_roberta_with_dropout(tmp: &Path, dropout: f64) -> PathBuf {
-    let source = fixture("unmask-roberta", "tiny-roberta");
-    let dir = tmp.join(format!("tiny-roberta-dropout-{dropout}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-    }
+    let dir =
+        unmask_test_data::tiny_roberta_copy(&tmp.join(format!("tiny-roberta-dropout-{dropout}")));
     let config = std::fs::read_to_string(dir.join("config.json")).unwrap();
     let config = config
         .replace(

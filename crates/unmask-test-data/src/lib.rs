@@ -74,3 +74,18 @@ pub fn synthetic_corpus(parent: &Path, n: usize, words: usize) -> PathBuf {
     }
     corpus
 }
+
+/// A writable copy of the committed tiny RoBERTa checkpoint
+/// (`crates/unmask-roberta/tests/fixtures/tiny-roberta`) at `dest`, for tests that change one
+/// thing in it (its config, or a tensor) and load the result.
+pub fn tiny_roberta_copy(dest: &Path) -> PathBuf {
+    let source =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../unmask-roberta/tests/fixtures/tiny-roberta");
+    std::fs::create_dir_all(dest).expect("the copy's directory can be created");
+    for entry in std::fs::read_dir(&source).expect("the tiny-roberta fixture is committed") {
+        let path = entry.expect("a readable fixture entry").path();
+        std::fs::copy(&path, dest.join(path.file_name().expect("a file name")))
+            .expect("the fixture file copies");
+    }
+    dest.to_path_buf()
+}

@@ -11,19 +11,8 @@ type B = Autodiff<Flex>;
 
 /// The tiny RoBERTa fixture with its `lm_head.*` tensors removed.
 fn headless_checkpoint(dir: &Path) -> PathBuf {
-    let fixture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../unmask-roberta/tests/fixtures/tiny-roberta");
-    let out = dir.join("headless");
-    std::fs::create_dir_all(&out).unwrap();
-    for name in [
-        "config.json",
-        "tokenizer.json",
-        "tokenizer_config.json",
-        "special_tokens_map.json",
-    ] {
-        std::fs::copy(fixture.join(name), out.join(name)).unwrap();
-    }
-    let mut tensors = read_tensors(&fixture.join("model.safetensors")).unwrap();
+    let out = unmask_test_data::tiny_roberta_copy(&dir.join("headless"));
+    let mut tensors = read_tensors(&out.join("model.safetensors")).unwrap();
     tensors.retain(|name, _| !name.starts_with("lm_head"));
     write_safetensors(&out.join("model.safetensors"), &tensors).unwrap();
     out
