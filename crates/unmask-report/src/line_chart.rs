@@ -283,11 +283,12 @@ impl LineChart {
                 }
             }
             let bar = colour.stroke_width(1);
+            let bars: Vec<[f64; 3]> = self.error_bars(series).collect();
             chart.draw_series(
-                self.error_bars(series)
-                    .map(|[x, low, high]| PathElement::new([(x, low), (x, high)], bar)),
+                bars.iter()
+                    .map(|&[x, low, high]| PathElement::new([(x, low), (x, high)], bar)),
             )?;
-            chart.draw_series(self.error_bars(series).flat_map(|[x, low, high]| {
+            chart.draw_series(bars.iter().flat_map(|&[x, low, high]| {
                 [low, high].map(|y| {
                     EmptyElement::at((x, y)) + PathElement::new([(-CAP, 0), (CAP, 0)], bar)
                 })
