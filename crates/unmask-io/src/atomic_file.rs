@@ -28,9 +28,16 @@ pub fn write_atomic_with(
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(file_name);
     prefix.push(".");
-    let temp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // tempfile creates its files 0600; the file it becomes is an ordinary file, readable as
+    // the umask allows (0644 under the usual 022), like one `std::fs::write` creates.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let temp = builder
         .tempfile_in(dir)
         .map_err(|e| missing_dir_hint(e, dir))?;
     fill(&temp, write)?;
@@ -120,6 +127,22 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(bytes.len(), 400_000);
         assert_eq!(&bytes[399_996..], &99_999u32.to_le_bytes());
+    }
+
+    /// The written file has the mode `std::fs::write` gives a new file (0666 less the
+    /// umask), not tempfile's private 0600.
+    #[cfg(unix)]
+    #[test]
+    fn files_get_the_mode_of_ordinary_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let ordinary = dir.path().join("ordinary");
+        std::fs::write(&ordinary, b"x").unwrap();
+        let want = std::fs::metadata(&ordinary).unwrap().permissions().mode() & 0o777;
+        let path = dir.path().join("config.toml");
+        write_atomic(&path, b"a = 1").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, want, "{mode:o} vs {want:o} (tempfile's private 0600?)");
     }
 
     #[test]
