@@ -5,6 +5,7 @@
 pub mod activation;
 pub mod dropout;
 pub mod error;
+pub mod hf_params;
 pub mod host;
 pub mod rng;
 pub mod tensor_file;
