@@ -29,7 +29,7 @@ impl Canvas {
         }
         let mut canvas = Self::empty(mask_id);
         canvas.push_text(prefix);
-        canvas.push_masks(gen_len);
+        canvas.push_masks(gen_len)?;
         canvas.push_text(suffix);
         Ok(canvas)
     }
@@ -70,7 +70,7 @@ impl Canvas {
         let segments = template.segments();
         for (index, segment) in segments.iter().enumerate() {
             match segment {
-                Segment::Mask(len) => canvas.push_masks(*len),
+                Segment::Mask(len) => canvas.push_masks(*len)?,
                 Segment::Text(text) => {
                     let before_mask = matches!(segments.get(index + 1), Some(Segment::Mask(_)));
                     let text = if before_mask {
@@ -229,9 +229,15 @@ impl Canvas {
         self.fixed.extend(ids.iter().map(|&id| id != self.mask_id));
     }
 
-    fn push_masks(&mut self, len: usize) {
+    /// Appends `len` masks; a size no allocation can hold is an error, not an abort.
+    fn push_masks(&mut self, len: usize) -> Result<(), SamplerError> {
+        let total = self.tokens.len().saturating_add(len);
+        let too_large = |_| SamplerError::CanvasTooLarge { len: total };
+        self.tokens.try_reserve(len).map_err(too_large)?;
+        self.fixed.try_reserve(len).map_err(too_large)?;
         self.tokens.extend(std::iter::repeat_n(self.mask_id, len));
         self.fixed.extend(std::iter::repeat_n(false, len));
+        Ok(())
     }
 }
 
@@ -240,6 +246,19 @@ mod tests {
     use super::*;
 
     const MASK: u32 = 99;
+
+    #[test]
+    fn a_canvas_no_machine_can_hold_is_an_error_not_an_abort() {
+        let err = Canvas::prompted(&[0], usize::MAX, &[2], MASK).unwrap_err();
+        assert!(
+            matches!(err, SamplerError::CanvasTooLarge { len } if len == usize::MAX),
+            "{err}"
+        );
+        let template = Template::parse("a [MASK:18446744073709551615] b [MASK:3]").unwrap();
+        assert_eq!(template.num_masked(), usize::MAX);
+        let err = Canvas::from_template(&template, |_| Ok(vec![7]), &[0], &[2], MASK).unwrap_err();
+        assert!(err.to_string().contains("generate fewer tokens"), "{err}");
+    }
 
     #[test]
     fn prompted_layout() {

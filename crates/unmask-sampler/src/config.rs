@@ -51,6 +51,10 @@ impl Default for SamplerConfig {
 }
 
 impl SamplerConfig {
+    /// The most steps a sampler runs: a block plans its steps up front, so a budget near
+    /// `usize::MAX` would be an allocation no machine makes.
+    pub const MAX_STEPS: usize = 1 << 20;
+
     /// The seed experiment's sampler: 10 steps of the `seed` loop, top-k 50, top-p 0.95.
     pub fn seed_experiment() -> Self {
         Self {
@@ -74,6 +78,12 @@ impl SamplerConfig {
     pub fn validate(&self) -> Result<(), SamplerError> {
         if self.steps == 0 {
             return Err(SamplerError::ZeroSteps);
+        }
+        if self.steps > Self::MAX_STEPS {
+            return Err(SamplerError::TooManySteps {
+                steps: self.steps,
+                max: Self::MAX_STEPS,
+            });
         }
         if !(self.temperature.is_finite() && self.temperature >= 0.0) {
             return Err(SamplerError::InvalidTemperature(self.temperature));
@@ -106,5 +116,31 @@ impl SamplerConfig {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_budget_beyond_the_limit_is_an_error() {
+        let ok = SamplerConfig {
+            steps: SamplerConfig::MAX_STEPS,
+            ..SamplerConfig::default()
+        };
+        ok.validate().unwrap();
+        for steps in [SamplerConfig::MAX_STEPS + 1, 1_000_000_000, usize::MAX] {
+            let config = SamplerConfig {
+                steps,
+                ..SamplerConfig::default()
+            };
+            let err = config.validate().unwrap_err();
+            assert!(
+                matches!(err, SamplerError::TooManySteps { steps: s, .. } if s == steps),
+                "{err}"
+            );
+            assert!(err.to_string().contains(&steps.to_string()), "{err}");
+        }
     }
 }

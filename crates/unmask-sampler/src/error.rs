@@ -41,6 +41,14 @@ pub enum SamplerError {
     )]
     CanvasTooLong { len: usize, max: usize },
 
+    #[error("a canvas of {len} tokens is more than this machine can hold; generate fewer tokens")]
+    CanvasTooLarge { len: usize },
+
+    #[error(
+        "steps {steps} is more than the {max} a sampler runs (each step is a model call); ask for fewer steps"
+    )]
+    TooManySteps { steps: usize, max: usize },
+
     #[error("nothing to generate: the canvas has no masked position; ask for at least 1 token")]
     NothingToGenerate,
 

@@ -89,7 +89,7 @@ impl Template {
         &self.source
     }
 
-    /// Total number of positions to generate.
+    /// Total number of positions to generate (`usize::MAX` when the spans add up to more).
     pub fn num_masked(&self) -> usize {
         self.segments
             .iter()
@@ -97,7 +97,7 @@ impl Template {
                 Segment::Mask(n) => *n,
                 Segment::Text(_) => 0,
             })
-            .sum()
+            .fold(0, usize::saturating_add)
     }
 }
 
