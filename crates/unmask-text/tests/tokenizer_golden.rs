@@ -1,22 +1,25 @@
 //! Token ids compared with Hugging Face `transformers` on the tiny fixtures written by
-//! crates/unmask-roberta/tests/fixtures (expected.json: texts and their HF ids). A test whose
-//! fixture directory is missing prints why and passes.
+//! crates/unmask-roberta/tests/fixtures (expected.json: texts and their HF ids). The fixtures
+//! are committed: a missing one fails the test.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use unmask_text::TextTokenizer;
 
-fn fixture_dir(name: &str) -> Option<PathBuf> {
+/// A committed fixture directory; a missing one fails the test (it must never skip).
+fn fixture_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../unmask-roberta/tests/fixtures")
         .join(name);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: fixture directory {} is missing", dir.display());
-        None
-    }
+    assert!(
+        dir.join("tokenizer_config.json").is_file() || dir.join("config.json").is_file(),
+        "the committed fixture directory {} is missing or empty; restore it from git \
+         (`git checkout -- crates/unmask-roberta/tests/fixtures`) or regenerate it with \
+         crates/unmask-roberta/fixtures/make_fixtures.py (docs/fixtures.md)",
+        dir.display()
+    );
+    dir
 }
 
 fn expected(dir: &Path) -> Value {
@@ -91,9 +94,7 @@ fn copy_files(from: &Path, names: &[&str]) -> tempfile::TempDir {
 
 #[test]
 fn tiny_roberta_tokenizer_json_matches_hf() {
-    let Some(dir) = fixture_dir("tiny-roberta") else {
-        return;
-    };
+    let dir = fixture_dir("tiny-roberta");
     let tokenizer = TextTokenizer::from_dir(&dir).unwrap();
     assert_matches_hf(&tokenizer, &expected(&dir), "tiny-roberta tokenizer.json");
     assert_eq!(tokenizer.special().mask_str, "<mask>");
@@ -109,9 +110,7 @@ fn tiny_roberta_tokenizer_json_matches_hf() {
 
 #[test]
 fn tiny_roberta_vocab_and_merges_match_hf() {
-    let Some(dir) = fixture_dir("tiny-roberta") else {
-        return;
-    };
+    let dir = fixture_dir("tiny-roberta");
     let only_bpe_files = copy_files(&dir, &["vocab.json", "merges.txt"]);
     let tokenizer = TextTokenizer::from_dir(only_bpe_files.path()).unwrap();
     assert_matches_hf(
@@ -123,11 +122,7 @@ fn tiny_roberta_vocab_and_merges_match_hf() {
 
 #[test]
 fn tiny_roberta_bin_tokenizer_matches_hf() {
-    let (Some(dir), Some(reference)) =
-        (fixture_dir("tiny-roberta-bin"), fixture_dir("tiny-roberta"))
-    else {
-        return;
-    };
+    let (dir, reference) = (fixture_dir("tiny-roberta-bin"), fixture_dir("tiny-roberta"));
     // This fixture has no expected.json of its own; its tokenizer is tiny-roberta's.
     let tokenizer = TextTokenizer::from_dir(&dir).unwrap();
     assert_matches_hf(&tokenizer, &expected(&reference), "tiny-roberta-bin");
@@ -135,9 +130,7 @@ fn tiny_roberta_bin_tokenizer_matches_hf() {
 
 #[test]
 fn tiny_bert_tokenizer_json_matches_hf() {
-    let Some(dir) = fixture_dir("tiny-bert") else {
-        return;
-    };
+    let dir = fixture_dir("tiny-bert");
     let tokenizer = TextTokenizer::from_dir(&dir).unwrap();
     assert_matches_hf(&tokenizer, &expected(&dir), "tiny-bert tokenizer.json");
     assert_eq!(tokenizer.special().mask_str, "[MASK]");
@@ -145,9 +138,7 @@ fn tiny_bert_tokenizer_json_matches_hf() {
 
 #[test]
 fn tiny_bert_vocab_txt_matches_hf() {
-    let Some(dir) = fixture_dir("tiny-bert") else {
-        return;
-    };
+    let dir = fixture_dir("tiny-bert");
     let only_vocab = copy_files(&dir, &["vocab.txt"]);
     let tokenizer = TextTokenizer::from_dir(only_vocab.path()).unwrap();
     assert_matches_hf(&tokenizer, &expected(&dir), "tiny-bert vocab.txt");
@@ -155,9 +146,7 @@ fn tiny_bert_vocab_txt_matches_hf() {
 
 #[test]
 fn saved_tiny_roberta_reloads_with_the_same_ids() {
-    let Some(dir) = fixture_dir("tiny-roberta") else {
-        return;
-    };
+    let dir = fixture_dir("tiny-roberta");
     let only_bpe_files = copy_files(&dir, &["vocab.json", "merges.txt"]);
     let out = tempfile::tempdir().unwrap();
     TextTokenizer::from_dir(only_bpe_files.path())
