@@ -6,7 +6,7 @@ use anyhow::Result;
 use burn::tensor::backend::AutodiffBackend;
 use unmask_report::Report;
 
-use crate::compare::{ModelResult, measure_masked, reference};
+use crate::compare::{ModelResult, controls, measure_masked};
 use crate::comparison_report::add_comparison;
 use crate::context::Context;
 use crate::models::ModelSpec;
@@ -25,7 +25,7 @@ pub fn run<B: AutodiffBackend>(
         let model = ctx.trained(spec)?;
         results.push(measure_masked(ctx, &model)?);
     }
-    let reference = reference(ctx, &results)?;
+    let controls = controls(ctx, &results)?;
     report.paragraph(
         "The same model, data, tokenizer and budget, trained with BERT/RoBERTa's fixed 15% \
          mask rate and with diffusion schedules (linear: mask rate t ~ U(0, 1); `levels:10`: \
@@ -35,6 +35,6 @@ pub fn run<B: AutodiffBackend>(
          high ones, and fails to generate from a fully masked canvas; the diffusion-trained \
          models generate.",
     );
-    add_comparison(report, &results, &reference, &ctx.preset.eval)?;
+    add_comparison(report, &results, &controls, &ctx.preset.eval)?;
     Ok(results)
 }

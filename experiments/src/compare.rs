@@ -39,6 +39,20 @@ pub struct Generated {
     pub words: WordStats,
 }
 
+/// The rows every table of samples is read against.
+#[derive(Debug, Clone, Serialize)]
+pub struct Controls {
+    /// Real held-out text of the samples' mean length.
+    pub real: Generated,
+    /// The same texts, words shuffled within each: what word salad scores.
+    pub shuffled: Generated,
+}
+
+impl Controls {
+    pub const REAL: &str = "real held-out text";
+    pub const SHUFFLED: &str = "real text, words shuffled within each sample";
+}
+
 /// Measures `model`, or returns its measurement from an earlier experiment of this run
 /// (the measurement is deterministic: same blocks, masks, prompts and seeds).
 pub fn measure_masked<B: AutodiffBackend>(
@@ -113,11 +127,12 @@ pub fn gen_len(preset: &crate::preset::Preset, model: &TrainedModel) -> usize {
     }
 }
 
-/// Real held-out text as long (in words) as the compared models' samples on average.
-pub fn reference<B: AutodiffBackend>(
+/// Real held-out text as long (in words) as the compared models' samples on average, and
+/// its shuffled-words control.
+pub fn controls<B: AutodiffBackend>(
     ctx: &mut Context<B>,
     results: &[ModelResult],
-) -> Result<Generated> {
+) -> Result<Controls> {
     let lengths: Vec<f64> = results
         .iter()
         .flat_map(|r| {
@@ -130,5 +145,5 @@ pub fn reference<B: AutodiffBackend>(
         .collect();
     let words = (lengths.iter().sum::<f64>() / lengths.len().max(1) as f64).round() as usize;
     let n = ctx.prompts.len();
-    ctx.reference(n, words)
+    ctx.controls(n, words)
 }

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use unmask_report::{Cell, LineChart, Report, Table};
 
-use crate::compare::{Generated, ModelResult};
+use crate::compare::{Controls, Generated, ModelResult};
 use crate::preset::EvalSection;
 
 /// Samples quoted per model and setting.
@@ -41,7 +41,7 @@ pub fn summary_table(results: &[ModelResult]) -> Result<Table> {
 /// One row per model and setting (no prompt, prompted), and real held-out text last.
 pub fn generation_table(
     results: &[ModelResult],
-    reference: &Generated,
+    controls: &Controls,
     sampler: &str,
 ) -> Result<Table> {
     let mut table = Table::new([
@@ -81,7 +81,8 @@ pub fn generation_table(
             &r.prompted,
         )?;
     }
-    row(&mut table, "real held-out text", "-", "-", reference)?;
+    row(&mut table, Controls::REAL, "-", "-", &controls.real)?;
+    row(&mut table, Controls::SHUFFLED, "-", "-", &controls.shuffled)?;
     Ok(table)
 }
 
@@ -172,7 +173,7 @@ pub fn validation_chart(results: &[ModelResult]) -> LineChart {
 pub fn add_comparison(
     report: &mut Report,
     results: &[ModelResult],
-    reference: &Generated,
+    controls: &Controls,
     eval: &EvalSection,
 ) -> Result<()> {
     let sampler = format!("{}, {} steps", eval.policy, eval.steps);
@@ -191,15 +192,17 @@ pub fn add_comparison(
          words = share of the words (lower case, punctuation stripped) that occur in the \
          training text; word entropy = mean unigram entropy of a sample's words (bits); word \
          rep-4 = fraction of a sample's word 4-grams that repeat an earlier one; gen ppl = \
-         perplexity under the evaluator GPT-2 (per evaluator token). Each model is sampled \
+         perplexity under the evaluator (a causal LM trained apart; per evaluator token). Each model is sampled \
          with the preset's sampler and, from the empty canvas, also with the seed's own loop \
          (`seed` policy, 10 steps: predict every masked token, keep the schedule's share, \
-         re-mask the rest). The last row is real held-out text of the same mean length, \
-         scored the same way: a sample that beats it on gen ppl while falling short on \
-         entropy is repetitive, not better.",
+         re-mask the rest). The last rows are real held-out text of the same mean length, \
+         scored the same way (a sample that beats it on gen ppl while falling short on \
+         entropy is repetitive, not better), and the same texts with their words shuffled \
+         within each sample: every word statistic of real text but order, so a model whose \
+         samples score near this row writes word salad.",
     );
     report.table_with_csv(
-        &generation_table(results, reference, &sampler)?,
+        &generation_table(results, controls, &sampler)?,
         "generation.csv",
     )?;
     report.figure(
@@ -245,8 +248,13 @@ pub fn add_comparison(
             }
         }
     }
-    for text in reference.samples.texts.iter().take(QUOTED) {
-        report.sample("real held-out text", text);
+    for (label, control) in [
+        (Controls::REAL, &controls.real),
+        (Controls::SHUFFLED, &controls.shuffled),
+    ] {
+        for text in control.samples.texts.iter().take(QUOTED) {
+            report.sample(label, text);
+        }
     }
     Ok(())
 }

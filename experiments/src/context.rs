@@ -1,5 +1,5 @@
 //! What every experiment of one invocation shares: the preset, the device, the held-out
-//! text and prompts, and the evaluator GPT-2.
+//! text and prompts, and the evaluator (a causal LM).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -9,7 +9,7 @@ use burn::tensor::backend::AutodiffBackend;
 use unmask_eval::{SampleStats, SpeedReport, WordStats, WordVocabulary};
 use unmask_text::TextTokenizer;
 
-use crate::compare::{Generated, ModelResult};
+use crate::compare::{Controls, Generated, ModelResult};
 use crate::held_out::HeldOut;
 use crate::measure::{self, CausalModel, Samples};
 use crate::models::{self, ModelSpec, TrainedModel};
@@ -54,12 +54,12 @@ impl<B: AutodiffBackend> Context<B> {
         models::trained::<B>(spec, &self.preset, &self.out, &self.device)
     }
 
-    /// The evaluator GPT-2: the preset's `evaluator.source`, or one trained apart from every
+    /// The evaluator: the preset's `evaluator.source` (a causal ModernBERT or GPT-2 directory), or one trained apart from every
     /// compared model (own seed, longer budget).
     pub fn evaluator(&mut self) -> Result<&mut CausalModel<B::InnerBackend>> {
         if self.evaluator.is_none() {
             let model = match &self.preset.evaluator.source {
-                Some(dir) => TrainedModel::external("evaluator GPT-2", dir.into()),
+                Some(dir) => TrainedModel::external("evaluator", dir.into()),
                 None => self.trained(&ModelSpec::evaluator(&self.preset))?,
             };
             let loaded = CausalModel::load(&model.dir, &self.device)?;
@@ -85,10 +85,18 @@ impl<B: AutodiffBackend> Context<B> {
         })
     }
 
-    /// Real held-out text scored like samples: `n` stretches of `words` words spread over
-    /// the held-out split. The row every sample is read against.
-    pub fn reference(&mut self, n: usize, words: usize) -> Result<Generated> {
+    /// The two rows every sample is read against: real held-out text (`n` stretches of
+    /// `words` words spread over the held-out split) and the same texts with their words
+    /// shuffled within each sample, scored like samples.
+    pub fn controls(&mut self, n: usize, words: usize) -> Result<Controls> {
         let texts = self.held_out.reference_texts(n, words.max(1));
+        let shuffled = HeldOut::shuffled_words(&texts, self.preset.seed);
+        let real = self.score_texts(texts)?;
+        let shuffled = self.score_texts(shuffled)?;
+        Ok(Controls { real, shuffled })
+    }
+
+    fn score_texts(&mut self, texts: Vec<String>) -> Result<Generated> {
         let tokenizer = self.evaluator()?.tokenizer.clone();
         let tokens = texts
             .iter()

@@ -64,6 +64,22 @@ impl HeldOut {
             .collect()
     }
 
+    /// The control row beside real text: each text's own words in a shuffled order
+    /// (seeded), so every word statistic but order is real text's. Word salad scores here.
+    pub fn shuffled_words(texts: &[String], seed: u64) -> Vec<String> {
+        use rand::SeedableRng;
+        use rand::seq::SliceRandom;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        texts
+            .iter()
+            .map(|text| {
+                let mut words: Vec<&str> = text.split_whitespace().collect();
+                words.shuffle(&mut rng);
+                words.join(" ")
+            })
+            .collect()
+    }
+
     /// `n` prompts of `words` words spread evenly over the held-out text: the start of each
     /// stretch of `2 * words` words of a paragraph (so a prompt never ends a paragraph).
     pub fn prompts(&self, n: usize, words: usize) -> Result<Vec<String>> {
@@ -113,6 +129,21 @@ mod tests {
         assert_eq!(spread(10, 3), vec![0, 3, 6]);
         assert_eq!(spread(3, 5), vec![0, 1, 2]);
         assert_eq!(spread(100, 4), vec![0, 25, 50, 75]);
+    }
+
+    #[test]
+    fn shuffled_words_keep_each_texts_words() {
+        let texts = vec!["a b c d e f g h".to_string(), "one two three".to_string()];
+        let shuffled = HeldOut::shuffled_words(&texts, 3);
+        assert_eq!(shuffled, HeldOut::shuffled_words(&texts, 3));
+        assert_ne!(shuffled[0], texts[0]);
+        for (a, b) in texts.iter().zip(&shuffled) {
+            let mut x: Vec<&str> = a.split_whitespace().collect();
+            let mut y: Vec<&str> = b.split_whitespace().collect();
+            x.sort_unstable();
+            y.sort_unstable();
+            assert_eq!(x, y);
+        }
     }
 
     #[test]

@@ -1,21 +1,21 @@
 //! Measuring one model: the perplexity bound and loss-vs-mask-rate curve of a masked LM on
-//! held-out blocks, samples from a prompt (diffusion sampler or GPT-2), and the samples'
-//! generative perplexity under the evaluator GPT-2.
+//! held-out blocks, samples from a prompt (diffusion sampler or causal LM), and the samples'
+//! generative perplexity under the evaluator (a causal LM).
 
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use burn::tensor::backend::Backend;
 use serde::Serialize;
 use unmask_eval::{
     BoundOptions, BoundReport, GenPplReport, MaskingOptions, RateLoss, SpeedReport,
     generative_perplexity_retokenized, loss_by_mask_rate, perplexity_bound,
 };
-use unmask_gpt2::{GenerateOptions, load_gpt2};
-use unmask_roberta::{MaskedLm, load_masked_lm};
+use unmask_gpt2::GenerateOptions;
 use unmask_runtime::denoiser::MaskedLmDenoiser;
-use unmask_runtime::scorer::Gpt2Scorer;
+use unmask_runtime::masked_lm::AnyMaskedLm;
+use unmask_runtime::causal_lm::{AnyCausalLm, CausalLmScorer};
 use unmask_sampler::{Canvas, NoObserver, Sampler, SamplerConfig};
 use unmask_text::TextTokenizer;
 
@@ -36,15 +36,14 @@ pub struct MaskedModel<B: Backend> {
 impl<B: Backend> MaskedModel<B> {
     pub fn load(dir: &Path, device: &B::Device) -> Result<Self> {
         let tokenizer = TextTokenizer::from_dir(dir)?;
-        let (model, _) = load_masked_lm::<B>(dir, device)
-            .with_context(|| format!("loading {}", dir.display()))?;
+        let model = AnyMaskedLm::<B>::load(dir, device)?.model;
         Ok(Self {
             tokenizer,
             denoiser: MaskedLmDenoiser::new(model, device.clone()),
         })
     }
 
-    fn model(&self) -> &MaskedLm<B> {
+    fn model(&self) -> &AnyMaskedLm<B> {
         &self.denoiser.model
     }
 
@@ -75,7 +74,7 @@ pub fn held_out_scores<B: Backend>(
     let block_len = preset
         .data
         .block_len
-        .min(model.model().config().max_sequence_len());
+        .min(model.model().max_sequence_len());
     let blocks = held_out.blocks(&model.tokenizer, block_len, preset.eval.sequences)?;
     let masking = model.masking(preset.seed);
     let bound = perplexity_bound(
@@ -165,20 +164,22 @@ pub fn diffusion_samples<B: Backend>(
     })
 }
 
-/// A GPT-2 with its tokenizer: the autoregressive baseline, or the evaluator.
+/// A causal LM with its tokenizer (a causal ModernBERT or a GPT-2): the autoregressive
+/// baseline, or the evaluator.
 pub struct CausalModel<B: Backend> {
     pub tokenizer: TextTokenizer,
-    pub scorer: Gpt2Scorer<B>,
+    pub scorer: CausalLmScorer<B>,
 }
 
 impl<B: Backend> CausalModel<B> {
     pub fn load(dir: &Path, device: &B::Device) -> Result<Self> {
         let tokenizer = TextTokenizer::from_dir(dir)?;
-        let (model, _) =
-            load_gpt2::<B>(dir, device).with_context(|| format!("loading {}", dir.display()))?;
         Ok(Self {
             tokenizer,
-            scorer: Gpt2Scorer::new(model, device.clone()),
+            scorer: CausalLmScorer {
+                model: AnyCausalLm::load(dir, device)?,
+                device: device.clone(),
+            },
         })
     }
 
@@ -200,8 +201,8 @@ impl<B: Backend> CausalModel<B> {
                 seed: seed.wrapping_add(i as u64),
                 stop_at_eos: false,
             };
-            let gpt2 = &self.scorer;
-            let generation = gpt2.model.generate(&prefix, &options, &gpt2.device)?;
+            let causal = &self.scorer;
+            let generation = causal.model.generate(&prefix, &options, &causal.device)?;
             nfe += generation.model_calls;
             texts.push(self.tokenizer.decode(&generation.tokens, true)?);
             tokens.push(generation.tokens);
@@ -225,7 +226,7 @@ pub fn generative_perplexity<B: Backend>(
 ) -> Result<GenPplReport> {
     let eval_tokenizer = evaluator.tokenizer.clone();
     let bos = eval_tokenizer.special().bos;
-    let max = evaluator.scorer.model.config().n_positions;
+    let max = evaluator.scorer.model.max_len();
     Ok(generative_perplexity_retokenized(
         &mut evaluator.scorer,
         &samples.tokens,
@@ -237,4 +238,31 @@ pub fn generative_perplexity<B: Backend>(
             Ok(out)
         },
     )?)
+}
+
+/// Held-out NLL per token of a causal LM on the blocks the masked LMs' bound is measured
+/// on: each block read after a BOS token, every maskable (non-special) token scored given
+/// its prefix, so the count of scored tokens equals the bound's denominator.
+pub fn causal_nll_per_token<B: Backend>(
+    model: &mut CausalModel<B>,
+    blocks: &[Vec<u32>],
+) -> Result<f64> {
+    let special = model.tokenizer.special().clone();
+    let skip = special.ids();
+    let (mut total, mut count) = (0.0f64, 0usize);
+    for block in blocks {
+        let mut ids = vec![special.bos];
+        ids.extend(block);
+        let nll = model.scorer.model.token_nll(&ids, &model.scorer.device)?;
+        for (token, value) in block.iter().zip(&nll) {
+            if !skip.contains(token) {
+                total += *value as f64;
+                count += 1;
+            }
+        }
+    }
+    if count == 0 {
+        anyhow::bail!("no maskable tokens in the held-out blocks");
+    }
+    Ok(total / count as f64)
 }

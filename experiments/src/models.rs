@@ -21,7 +21,9 @@ pub struct ModelSpec {
     pub key: String,
     pub label: String,
     pub init: Init,
-    /// `roberta` (diffusion / MLM) or `gpt2` (causal).
+    /// `roberta` (a pretrained BERT-family encoder, diffusion / MLM), `modernbert` (the
+    /// from-scratch diffusion / MLM backbone), `modernbert-causal` (the same network as the
+    /// autoregressive baseline) or `gpt2`.
     pub architecture: &'static str,
     pub schedule: String,
     pub seed: u64,
@@ -126,19 +128,21 @@ impl ModelSpec {
             key: format!("scratch-{}", file_name(schedule)),
             label: schedule.to_string(),
             init: Init::Scratch,
-            architecture: "roberta",
+            architecture: "modernbert",
             schedule: schedule.to_string(),
             seed: preset.seed,
             budget: RunBudget::scratch(preset),
         }
     }
 
-    pub fn gpt2(preset: &Preset) -> Self {
+    /// The autoregressive baseline: the from-scratch diffusion model's network with a causal
+    /// mask, trained on next-token prediction with the same budget.
+    pub fn causal(preset: &Preset) -> Self {
         Self {
-            key: "scratch-gpt2".into(),
-            label: "GPT-2 (autoregressive)".into(),
+            key: "scratch-causal".into(),
+            label: "AR (causal ModernBERT)".into(),
             init: Init::Scratch,
-            architecture: "gpt2",
+            architecture: "modernbert-causal",
             schedule: "linear".into(),
             seed: preset.seed,
             budget: RunBudget::scratch(preset),
@@ -147,10 +151,10 @@ impl ModelSpec {
 
     pub fn evaluator(preset: &Preset) -> Self {
         Self {
-            key: "evaluator-gpt2".into(),
-            label: "evaluator GPT-2".into(),
+            key: "evaluator-causal".into(),
+            label: "evaluator (causal ModernBERT)".into(),
             init: Init::Scratch,
-            architecture: "gpt2",
+            architecture: "modernbert-causal",
             schedule: "linear".into(),
             seed: preset.evaluator.seed,
             budget: RunBudget {
@@ -216,8 +220,10 @@ impl ModelSpec {
             None => ModelSection::Scratch {
                 architecture: match self.architecture {
                     "gpt2" => Architecture::Gpt2,
-                    _ => Architecture::Roberta,
+                    "roberta" => Architecture::Roberta,
+                    _ => Architecture::ModernBert,
                 },
+                causal: self.architecture == "modernbert-causal",
                 hidden_size: m.hidden_size,
                 num_layers: m.num_layers,
                 num_heads: m.num_heads,
@@ -259,6 +265,11 @@ impl ModelSpec {
         run.eval_every = t.eval_every;
         run.eval_batches = t.eval_batches;
         run.checkpoint_every = 0;
+        // From-scratch models keep four snapshots on the way, for the learning curves of
+        // ar-vs-diffusion (held-out likelihood against training tokens).
+        if matches!(self.init, Init::Scratch) && b.steps >= SNAPSHOTS {
+            run.snapshot_every = b.steps / SNAPSHOTS;
+        }
         let config = TrainConfig {
             model,
             tokenizer: TokenizerSection {
@@ -274,6 +285,9 @@ impl ModelSpec {
         Ok(config)
     }
 }
+
+/// Snapshots a from-scratch model keeps during training (the last one is `final/`).
+pub const SNAPSHOTS: usize = 4;
 
 fn file_name(schedule: &str) -> String {
     schedule.replace([':', '/'], "_")
@@ -304,6 +318,36 @@ pub fn shared_tokenizer(preset: &Preset, out: &Path) -> Result<PathBuf> {
     tokenizer.save(&dir)?;
     std::fs::write(&stamp, wanted)?;
     Ok(dir)
+}
+
+/// Renames `dir` to `<dir>.stale-<unix seconds>` (with `-2`, `-3`, ... when that is taken)
+/// and returns the new path: what a model directory that cannot be reused becomes.
+pub fn move_aside(dir: &Path) -> Result<PathBuf> {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut name = dir
+        .file_name()
+        .with_context(|| format!("{} names no directory", dir.display()))?
+        .to_os_string();
+    name.push(format!(".stale-{seconds}"));
+    let mut target = dir.with_file_name(&name);
+    let mut n = 1;
+    while target.exists() {
+        n += 1;
+        let mut numbered = name.clone();
+        numbered.push(format!("-{n}"));
+        target = dir.with_file_name(numbered);
+    }
+    std::fs::rename(dir, &target).with_context(|| {
+        format!(
+            "moving the stale run {} aside to {}",
+            dir.display(),
+            target.display()
+        )
+    })?;
+    Ok(target)
 }
 
 /// Where a preset's models live.
@@ -347,8 +391,14 @@ pub fn trained<B: AutodiffBackend>(
         }
     }
     if run_dir.exists() {
-        std::fs::remove_dir_all(&run_dir)
-            .with_context(|| format!("clearing the stale run {}", run_dir.display()))?;
+        // Another config (or an unfinished run): hours of training are never deleted.
+        let moved = move_aside(&run_dir)?;
+        eprintln!(
+            "[{}] {} was trained with another config or did not finish; moved it to {}",
+            spec.label,
+            run_dir.display(),
+            moved.display()
+        );
     }
     eprintln!("[{}] training ({} steps)", spec.label, spec.budget.steps);
     let options = TrainOptions {

@@ -26,7 +26,7 @@ pub struct Preset {
     pub eval: EvalSection,
 }
 
-/// The from-scratch models (diffusion and GPT-2 alike) share these sizes.
+/// The from-scratch models (the diffusion models and the causal baseline, all ModernBERT) share these sizes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSizes {
@@ -98,12 +98,12 @@ pub struct PretrainedSection {
     pub gen_len: Option<usize>,
 }
 
-/// The GPT-2 that scores samples (generative perplexity): trained apart from every compared
+/// The causal LM that scores samples (generative perplexity): trained apart from every compared
 /// model, with its own seed and a longer budget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluatorSection {
-    /// A trained GPT-2 directory (Hugging Face layout) to use instead of training one.
+    /// A trained causal LM directory (a causal ModernBERT or a GPT-2, Hugging Face layout) to use instead of training one.
     #[serde(default)]
     pub source: Option<String>,
     pub steps: usize,

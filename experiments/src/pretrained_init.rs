@@ -5,7 +5,7 @@ use anyhow::Result;
 use burn::tensor::backend::AutodiffBackend;
 use unmask_report::Report;
 
-use crate::compare::{ModelResult, measure_masked, reference};
+use crate::compare::{ModelResult, controls, measure_masked};
 use crate::comparison_report::add_comparison;
 use crate::context::Context;
 use crate::models::ModelSpec;
@@ -44,7 +44,7 @@ pub fn run<B: AutodiffBackend>(
         let model = ctx.trained(spec)?;
         results.push(measure_masked(ctx, &model)?);
     }
-    let reference = reference(ctx, &results)?;
+    let controls = controls(ctx, &results)?;
     report.paragraph(&format!(
         "From scratch (the preset's model, byte-level BPE trained on the corpus) against \
          fine-tuning the pretrained encoder in `{}` (its own WordPiece vocabulary; encoder-only \
@@ -56,6 +56,6 @@ pub fn run<B: AutodiffBackend>(
          re-tokenized for the evaluator), not per-token numbers.",
         pretrained.display()
     ));
-    add_comparison(report, &results, &reference, &ctx.preset.eval)?;
+    add_comparison(report, &results, &controls, &ctx.preset.eval)?;
     Ok(results)
 }

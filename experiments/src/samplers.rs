@@ -108,7 +108,7 @@ pub fn run<B: AutodiffBackend>(
         "Generative perplexity against model calls",
         &chart(
             "Generative perplexity vs NFE",
-            "gen ppl (evaluator GPT-2)",
+            "gen ppl (evaluator)",
             &|g| Some(g.gen_ppl.perplexity),
         ),
     )?;

@@ -4,7 +4,7 @@ use anyhow::Result;
 use burn::tensor::backend::AutodiffBackend;
 use unmask_report::Report;
 
-use crate::compare::{ModelResult, measure_masked, reference};
+use crate::compare::{ModelResult, controls, measure_masked};
 use crate::comparison_report::add_comparison;
 use crate::context::Context;
 use crate::models::ModelSpec;
@@ -19,12 +19,12 @@ pub fn run<B: AutodiffBackend>(
         let model = ctx.trained(&ModelSpec::diffusion(&ctx.preset, schedule)?)?;
         results.push(measure_masked(ctx, &model)?);
     }
-    let reference = reference(ctx, &results)?;
+    let controls = controls(ctx, &results)?;
     report.paragraph(&format!(
         "Schedules compared at equal budget (same model, data, tokenizer, steps): {}. \
          Every model is measured under the same linear-schedule bound.",
         schedules.join(", ")
     ));
-    add_comparison(report, &results, &reference, &ctx.preset.eval)?;
+    add_comparison(report, &results, &controls, &ctx.preset.eval)?;
     Ok(results)
 }

@@ -2,11 +2,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use burn::tensor::backend::AutodiffBackend;
-use unmask_roberta::fill_mask::{Candidate, top_k_at_masks};
-use unmask_roberta::load_masked_lm;
+use unmask_roberta::fill_mask::{Candidate, top_k_of};
+use unmask_runtime::denoiser::MaskedLmDenoiser;
 use unmask_runtime::device::BackendJob;
+use unmask_runtime::masked_lm::AnyMaskedLm;
+use unmask_sampler::Denoiser;
 use unmask_text::TextTokenizer;
 
 pub struct FillMask {
@@ -31,21 +33,43 @@ impl BackendJob for FillMask {
                 "the text has no `{mask_str}`: put this model's mask token where a word should be predicted"
             );
         }
-        let (model, report) = load_masked_lm::<B::InnerBackend>(&self.model_dir, &device)
-            .with_context(|| format!("loading the model in {}", self.model_dir.display()))?;
-        if report.fresh_head {
+        let loaded = AnyMaskedLm::<B::InnerBackend>::load(&self.model_dir, &device)?;
+        if loaded.fresh_head {
             eprintln!(
                 "warning: {} has no MLM head; predictions come from a randomly initialised head",
-                report.weights.display()
+                self.model_dir.display()
             );
         }
-        unmask_runtime::source::check_vocab(&tokenizer, model.config().vocab_size)?;
+        unmask_runtime::source::check_vocab(&tokenizer, loaded.model.vocab_size())?;
         let ids = tokenizer.encode(&self.text, true)?;
-        let per_mask = top_k_at_masks(&model, &ids, mask, self.top_k, &device)?;
+        let max_len = loaded.model.max_sequence_len();
+        if ids.len() > max_len {
+            bail!(
+                "the text is {} tokens long; this model takes at most {max_len}",
+                ids.len()
+            );
+        }
+        let positions: Vec<usize> = (0..ids.len()).filter(|&i| ids[i] == mask).collect();
+        let mut denoiser = MaskedLmDenoiser::new(loaded.model, device);
+        let logits = denoiser.logits(&[&ids], &[&positions])?.remove(0);
+        let vocab = denoiser.vocab_size();
+        let per_mask: Vec<(usize, Vec<(u32, f32)>)> = positions
+            .iter()
+            .zip(logits.chunks_exact(vocab))
+            .map(|(&position, row)| (position, top_k_of(&softmax(row), self.top_k.min(vocab))))
+            .collect();
         // transformers' pipeline strips special tokens from `sequence` only for a single mask.
         let skip_special = per_mask.len() == 1;
         let mut out = Vec::with_capacity(per_mask.len());
         for (position, candidates) in per_mask {
+            // NaN or infinite scores are a broken model, not a prediction: never printed.
+            if let Some((_, score)) = candidates.iter().find(|(_, score)| !score.is_finite()) {
+                bail!(
+                    "the model scores the mask at token {position} as {score}: the weights in {} \
+                     hold NaN or infinite values (a training run that diverged?)",
+                    self.model_dir.display()
+                );
+            }
             let mut list = Vec::with_capacity(candidates.len());
             for (token, score) in candidates {
                 let mut filled = ids.clone();
@@ -61,6 +85,14 @@ impl BackendJob for FillMask {
         }
         Ok(out)
     }
+}
+
+/// Probabilities from one position's logits (in f64, as transformers' softmax is exact to f32).
+fn softmax(logits: &[f32]) -> Vec<f32> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exp: Vec<f64> = logits.iter().map(|&l| ((l - max) as f64).exp()).collect();
+    let sum: f64 = exp.iter().sum();
+    exp.iter().map(|e| (e / sum) as f32).collect()
 }
 
 /// Human-readable output: one table per mask.

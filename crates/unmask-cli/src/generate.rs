@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use burn::tensor::backend::AutodiffBackend;
 use serde::Serialize;
-use unmask_roberta::load_masked_lm;
 use unmask_runtime::denoiser::MaskedLmDenoiser;
 use unmask_runtime::device::BackendJob;
+use unmask_runtime::masked_lm::AnyMaskedLm;
 use unmask_sampler::{Canvas, Sampler, SamplerConfig, StepObserver, Template, TraceObserver};
 use unmask_text::TextTokenizer;
 
@@ -48,6 +48,9 @@ pub struct GenerateOutput {
     pub generated_tokens: usize,
     pub tokens_per_s: f64,
 }
+
+/// The most tokens (samples times canvas length) one `generate` denoises as a batch.
+pub const MAX_BATCH_TOKENS: usize = 1 << 20;
 
 /// The placeholder drawn for a masked position in `--show-steps`.
 pub const MASK_GLYPH: &str = "░";
@@ -102,6 +105,60 @@ impl StepObserver for Both<'_> {
     }
 }
 
+impl Generate {
+    /// The canvas of `self.canvas` (`template` parsed from it), for a model of `max_len`
+    /// positions. Sizes are checked before anything of that size is allocated: a huge
+    /// `--length`, `[MASK:N]` or `--num-samples` is an error, not an aborted allocation.
+    fn build_canvas(
+        &self,
+        template: Option<&Template>,
+        tokenizer: &TextTokenizer,
+        max_len: usize,
+    ) -> Result<Canvas> {
+        let special = tokenizer.special();
+        let generated = match (template, &self.canvas) {
+            (Some(template), _) => template.num_masked(),
+            (None, CanvasSpec::Prompt { length, .. }) => *length,
+            (None, CanvasSpec::Template(_)) => bail!("the template was not parsed"),
+        };
+        if generated > max_len {
+            bail!(
+                "{generated} tokens to generate, but the model takes at most {max_len} \
+                 positions; generate fewer tokens (--length or the [MASK:N] spans)"
+            );
+        }
+        let canvas = match (template, &self.canvas) {
+            (Some(template), _) => Canvas::from_template(
+                template,
+                |s| Ok(tokenizer.encode(s, false)?),
+                &[special.bos],
+                &[special.eos],
+                special.mask,
+            )?,
+            (None, CanvasSpec::Prompt { text, length }) => {
+                let mut prefix = vec![special.bos];
+                if !text.is_empty() {
+                    prefix.extend(tokenizer.encode(text, false)?);
+                }
+                Canvas::prompted(&prefix, *length, &[special.eos], special.mask)?
+            }
+            (None, CanvasSpec::Template(_)) => bail!("the template was not parsed"),
+        };
+        canvas.check_max_len(max_len)?;
+        let batch_tokens = self.num_samples.saturating_mul(canvas.len());
+        if batch_tokens > MAX_BATCH_TOKENS {
+            bail!(
+                "--num-samples {} canvases of {} tokens make {batch_tokens} tokens in one batch, \
+                 more than the {MAX_BATCH_TOKENS} one generation holds; ask for fewer samples \
+                 (and run again with another --seed for more)",
+                self.num_samples,
+                canvas.len()
+            );
+        }
+        Ok(canvas)
+    }
+}
+
 impl BackendJob for Generate {
     type Output = GenerateOutput;
 
@@ -119,32 +176,19 @@ impl BackendJob for Generate {
             }
         }
         let sampler = Sampler::new(self.sampler.clone())?;
-        let canvas = match &self.canvas {
-            CanvasSpec::Prompt { text, length } => {
-                let mut prefix = vec![special.bos];
-                if !text.is_empty() {
-                    prefix.extend(tokenizer.encode(text, false)?);
-                }
-                Canvas::prompted(&prefix, *length, &[special.eos], special.mask)?
-            }
-            CanvasSpec::Template(text) => {
-                let template = Template::parse(text)?;
-                Canvas::from_template(
-                    &template,
-                    |s| Ok(tokenizer.encode(s, false)?),
-                    &[special.bos],
-                    &[special.eos],
-                    special.mask,
-                )?
-            }
+        // Parsed (its errors reported) before the model loads, built once its size is known.
+        let template = match &self.canvas {
+            CanvasSpec::Template(text) => Some(Template::parse(text)?),
+            CanvasSpec::Prompt { .. } => None,
         };
-        let (model, report) = load_masked_lm::<B::InnerBackend>(&self.model_dir, &device)
-            .with_context(|| format!("loading the model in {}", self.model_dir.display()))?;
-        if report.fresh_head {
+        let loaded = AnyMaskedLm::<B::InnerBackend>::load(&self.model_dir, &device)?;
+        if loaded.fresh_head {
             eprintln!("warning: the checkpoint has no MLM head; generating from a random head");
         }
-        unmask_runtime::source::check_vocab(&tokenizer, model.config().vocab_size)?;
-        canvas.check_max_len(model.config().max_sequence_len())?;
+        let model = loaded.model;
+        unmask_runtime::source::check_vocab(&tokenizer, model.vocab_size())?;
+        let max_len = model.max_sequence_len();
+        let canvas = self.build_canvas(template.as_ref(), &tokenizer, max_len)?;
         let canvases = vec![canvas; self.num_samples];
         let mut denoiser = MaskedLmDenoiser::new(model, device);
 

@@ -137,3 +137,49 @@ fn a_closed_output_pipe_ends_the_command_quietly() {
     assert!(out.status.success(), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Overwrites the tensor `name` of a safetensors file (f32) with NaN, in place.
+fn poison_tensor(file: &Path, name: &str) {
+    let mut bytes = std::fs::read(file).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
+    assert_eq!(header[name]["dtype"], "F32", "{name}");
+    let offsets = header[name]["data_offsets"].as_array().unwrap();
+    let (start, end) = (
+        8 + header_len + offsets[0].as_u64().unwrap() as usize,
+        8 + header_len + offsets[1].as_u64().unwrap() as usize,
+    );
+    for value in bytes[start..end].chunks_exact_mut(4) {
+        value.copy_from_slice(&f32::NAN.to_le_bytes());
+    }
+    std::fs::write(file, bytes).unwrap();
+}
+
+/// A model whose weights hold NaN (a diverged run) gives an error, not NaN scores
+/// (`"score": null` in the JSON) and exit status 0.
+#[test]
+fn nan_scores_are_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = unmask_test_data::tiny_roberta_copy(&tmp.path().join("diverged"));
+    poison_tensor(
+        &dir.join("model.safetensors"),
+        "roberta.embeddings.LayerNorm.weight",
+    );
+    for json in [true, false] {
+        let mut args = vec!["fill-mask", "--model", dir.to_str().unwrap()];
+        if json {
+            args.push("--json");
+        }
+        args.push("The capital of France is <mask>.");
+        let out = unmask(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("NaN"), "{err}");
+        assert!(err.contains("diverged"), "{err}");
+        assert!(
+            out.stdout.is_empty(),
+            "printed scores: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}

@@ -306,7 +306,7 @@ fn other_policies_generate() {
 
 // ---- user errors: a non-zero exit and a message, never a panic ----
 
-fn assert_fails(args: &[&str], mentions: &[&str]) {
+fn assert_fails(args: &[&str], mentions: &[&str]) -> Output {
     let out = unmask(args);
     let err = stderr(&out);
     assert!(
@@ -321,12 +321,13 @@ fn assert_fails(args: &[&str], mentions: &[&str]) {
             "{args:?}: the error should mention {part:?}: {err}"
         );
     }
+    out
 }
 
-fn assert_generate_fails(args: &[&str], mentions: &[&str]) {
+fn assert_generate_fails(args: &[&str], mentions: &[&str]) -> Output {
     let mut all = vec!["generate", "--model", model_arg()];
     all.extend_from_slice(args);
-    assert_fails(&all, mentions);
+    assert_fails(&all, mentions)
 }
 
 #[test]
@@ -384,6 +385,39 @@ fn bad_sampler_settings_are_errors() {
     assert_generate_fails(
         &["--prompt", PROMPT, "--length", "0"],
         &["nothing to generate"],
+    );
+}
+
+/// Sizes near 1e9 and 2^64 - 1: a clear error and exit status 1, never an aborted allocation
+/// (status 134) or a panic (101).
+#[test]
+fn huge_sizes_are_errors_not_aborts() {
+    for n in ["1000000000", "18446744073709551615"] {
+        let template = format!("We must [MASK:{n}] now.");
+        let cases: [(Vec<&str>, Vec<&str>); 4] = [
+            (
+                vec!["--prompt", PROMPT, "--length", n],
+                vec![n, "at most 48"],
+            ),
+            (vec!["--template", &template], vec![n, "at most 48"]),
+            (
+                vec!["--prompt", PROMPT, "--length", "8", "--num-samples", n],
+                vec!["--num-samples", n, "fewer samples"],
+            ),
+            (
+                vec!["--prompt", PROMPT, "--length", "8", "--steps", n],
+                vec!["steps", n],
+            ),
+        ];
+        for (args, mentions) in cases {
+            let out = assert_generate_fails(&args, &mentions);
+            assert_eq!(out.status.code(), Some(1), "{args:?}");
+        }
+    }
+    // Spans that only add up past 2^64 - 1.
+    assert_generate_fails(
+        &["--template", "[MASK:18446744073709551615] and [MASK:2]"],
+        &["at most 48"],
     );
 }
 

@@ -39,7 +39,7 @@ impl<B: Backend> Gpt2LmHead<B> {
         opts: &GenerateOptions,
         device: &B::Device,
     ) -> Result<Generation, Gpt2Error> {
-        let mut sampler = TokenSampler::new(opts)?;
+        opts.validate()?;
         if prompt.is_empty() {
             return Err(Gpt2Error::Input(
                 "the prompt is empty; GPT-2 needs at least one token (start with \
@@ -66,32 +66,48 @@ impl<B: Backend> Gpt2LmHead<B> {
                 opts.max_new_tokens
             )));
         }
-        let mut generation = Generation {
-            tokens: Vec::with_capacity(opts.max_new_tokens),
-            model_calls: 0,
-            stopped_at_eos: false,
-        };
         let mut cache = self.new_cache();
-        let mut input = prompt.to_vec();
-        while generation.tokens.len() < opts.max_new_tokens {
-            let logits = self.forward_cached(ids_tensor(&input, device), &mut cache)?;
-            generation.model_calls += 1;
+        generate_tokens(prompt, opts, self.config.eos_token_id, |input| {
+            let logits = self.forward_cached(ids_tensor(input, device), &mut cache)?;
             let [_, seq, vocab] = logits.dims();
-            let mut last = logits
+            logits
                 .narrow(1, seq - 1, 1)
                 .reshape([vocab])
                 .into_data()
                 .convert::<f32>()
                 .into_vec::<f32>()
-                .map_err(|e| Gpt2Error::Readback(format!("logits: {e:?}")))?;
-            let token = sampler.pick(&mut last)?;
-            generation.tokens.push(token);
-            if opts.stop_at_eos && Some(token) == self.config.eos_token_id {
-                generation.stopped_at_eos = true;
-                break;
-            }
-            input = vec![token];
-        }
-        Ok(generation)
+                .map_err(|e| Gpt2Error::Readback(format!("logits: {e:?}")))
+        })
     }
 }
+
+/// The decoding loop of every causal LM with a KV cache: `next_logits` is given the prompt
+/// first, then each new token alone, and returns the logits after the last token it was
+/// given; tokens are drawn by the workspace's one token sampler.
+pub fn generate_tokens(
+    prompt: &[u32],
+    opts: &GenerateOptions,
+    eos_token_id: Option<u32>,
+    mut next_logits: impl FnMut(&[u32]) -> Result<Vec<f32>, Gpt2Error>,
+) -> Result<Generation, Gpt2Error> {
+    let mut sampler = TokenSampler::new(opts)?;
+    let mut generation = Generation {
+        tokens: Vec::with_capacity(opts.max_new_tokens.min(1 << 16)),
+        model_calls: 0,
+        stopped_at_eos: false,
+    };
+    let mut input = prompt.to_vec();
+    while generation.tokens.len() < opts.max_new_tokens {
+        let mut last = next_logits(&input)?;
+        generation.model_calls += 1;
+        let token = sampler.pick(&mut last)?;
+        generation.tokens.push(token);
+        if opts.stop_at_eos && Some(token) == eos_token_id {
+            generation.stopped_at_eos = true;
+            break;
+        }
+        input = vec![token];
+    }
+    Ok(generation)
+}
+

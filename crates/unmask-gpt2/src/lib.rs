@@ -18,7 +18,7 @@ pub mod scoring;
 pub use checkpoint::{LoadReport, load_gpt2, save_gpt2};
 pub use config::Gpt2Config;
 pub use error::Gpt2Error;
-pub use generate::Generation;
+pub use generate::{Generation, generate_tokens};
 pub use kv_cache::KvCache;
 pub use model::Gpt2LmHead;
 pub use sampling::{GenerateOptions, TokenSampler};

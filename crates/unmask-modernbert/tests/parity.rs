@@ -131,3 +131,24 @@ fn padding_does_not_change_the_real_tokens() {
         .fold(0f32, f32::max);
     assert!(diff <= TOLERANCE, "{diff:e}");
 }
+
+#[test]
+fn kv_cache_decoding_equals_the_full_causal_pass() {
+    // Sliding layers included: the cache must apply the window to cached keys too.
+    let mut model = load("tiny-modernbert");
+    model.config.causal = true;
+    let exp = expected("tiny-modernbert");
+    let ids: Tensor<B, 2, Int> = ints(&exp["input_ids"]).slice([0..1, 0..24]);
+    let full = model.forward(ids.clone(), None);
+    let mut cache = unmask_modernbert::KvCache::new(model.layers.len());
+    let mut steps = vec![model.forward_cached(ids.clone().slice([0..1, 0..10]), &mut cache)];
+    for i in 10..24 {
+        steps.push(model.forward_cached(ids.clone().slice([0..1, i..i + 1]), &mut cache));
+    }
+    assert_eq!(cache.len(), 24);
+    let hidden = Tensor::cat(steps, 1);
+    let [_, seq, h] = hidden.dims();
+    let cached = model.head_logits(hidden.reshape([seq, h])).reshape([1, seq, 400]);
+    let diff: f32 = (cached - full).abs().max().into_scalar();
+    assert!(diff <= TOLERANCE, "{diff:e}");
+}

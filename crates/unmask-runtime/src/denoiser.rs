@@ -4,23 +4,28 @@
 //! copy (none more for a single canvas).
 
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
-use unmask_roberta::MaskedLm;
 use unmask_sampler::Denoiser;
 
+use crate::masked_lm::AnyMaskedLm;
+
 pub struct MaskedLmDenoiser<B: Backend> {
-    pub model: MaskedLm<B>,
+    pub model: AnyMaskedLm<B>,
     pub device: B::Device,
 }
 
 impl<B: Backend> MaskedLmDenoiser<B> {
-    pub fn new(model: MaskedLm<B>, device: B::Device) -> Self {
-        Self { model, device }
+    /// A BERT/RoBERTa `MaskedLm`, a `ModernBert` or an [`AnyMaskedLm`].
+    pub fn new(model: impl Into<AnyMaskedLm<B>>, device: B::Device) -> Self {
+        Self {
+            model: model.into(),
+            device,
+        }
     }
 }
 
 impl<B: Backend> Denoiser for MaskedLmDenoiser<B> {
     fn vocab_size(&self) -> usize {
-        self.model.config().vocab_size
+        self.model.vocab_size()
     }
 
     fn logits(
@@ -30,7 +35,7 @@ impl<B: Backend> Denoiser for MaskedLmDenoiser<B> {
     ) -> anyhow::Result<Vec<Vec<f32>>> {
         let batch = tokens.len();
         let seq = tokens.iter().map(|t| t.len()).max().unwrap_or(0);
-        let pad = self.model.config().pad_token_id as i64;
+        let pad = self.model.pad_token_id() as i64;
         let ragged = tokens.iter().any(|t| t.len() != seq);
         let mut ids = Vec::with_capacity(batch * seq);
         let mut mask = Vec::with_capacity(batch * seq);
@@ -52,7 +57,7 @@ impl<B: Backend> Denoiser for MaskedLmDenoiser<B> {
             Tensor::<B, 2, Int>::from_data(TensorData::new(mask, [batch, seq]), &self.device)
         });
         let picks = Tensor::<B, 1, Int>::from_data(TensorData::new(flat, [n]), &self.device);
-        let hidden = self.model.encode(input, attention, None);
+        let hidden = self.model.encode(input, attention);
         let logits = self
             .model
             .logits_at(hidden, picks)

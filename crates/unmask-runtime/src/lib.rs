@@ -3,7 +3,8 @@
 //! `Denoiser` trait and GPT-2 behind the evaluator's `CausalScorer` trait.
 
 pub mod allocator;
+pub mod causal_lm;
 pub mod denoiser;
 pub mod device;
-pub mod scorer;
+pub mod masked_lm;
 pub mod source;

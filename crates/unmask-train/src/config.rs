@@ -33,10 +33,15 @@ pub enum ModelSection {
         head_bias: HeadBias,
     },
     Scratch {
-        /// `roberta` (a masked LM, trained as a diffusion model) or `gpt2` (a causal LM,
-        /// trained on next-token prediction: the autoregressive baseline).
+        /// `roberta` (a post-LN masked LM, trained as a diffusion model), `modernbert` (a
+        /// pre-LN rotary encoder: a masked LM, or with `causal = true` the same network as a
+        /// causal LM) or `gpt2` (a causal LM, trained on next-token prediction).
         #[serde(default)]
         architecture: Architecture,
+        /// Attention to the past only and next-token prediction (`modernbert` only): the
+        /// autoregressive baseline on the diffusion model's own network.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        causal: bool,
         hidden_size: usize,
         num_layers: usize,
         num_heads: usize,
@@ -66,7 +71,19 @@ pub enum HeadBias {
 pub enum Architecture {
     #[default]
     Roberta,
+    #[serde(rename = "modernbert")]
+    ModernBert,
     Gpt2,
+}
+
+impl Architecture {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Roberta => "roberta",
+            Self::ModernBert => "modernbert",
+            Self::Gpt2 => "gpt2",
+        }
+    }
 }
 
 /// Where the tokenizer comes from when training from scratch.
@@ -161,6 +178,14 @@ pub struct RunSection {
     /// `checkpoint-STEP/` (default 1: only the newest).
     #[serde(default = "default_keep_checkpoints")]
     pub keep_checkpoints: usize,
+    /// A Hugging Face model directory `snapshots/step-N/` every N steps (0 = none): the
+    /// model as it was, for measuring how it learned (the final model is in `final/`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub snapshot_every: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn default_dropout() -> f64 {
@@ -285,6 +310,7 @@ impl RunSection {
             eval_batches: default_eval_batches(),
             checkpoint_every: default_checkpoint_every(),
             keep_checkpoints: default_keep_checkpoints(),
+            snapshot_every: 0,
         }
     }
 }
@@ -297,6 +323,51 @@ impl DataSection {
             block_len: default_block_len(),
             prompt_len: default_prompt_len(),
         }
+    }
+}
+
+/// The keys a `--resume` may change (see [`TrainConfig::resume_differences`]); `run.steps`
+/// may grow as well.
+pub const RESUME_MAY_CHANGE: &[&str] = &[
+    "run.out_dir",
+    "run.log_every",
+    "run.eval_every",
+    "run.eval_batches",
+    "run.checkpoint_every",
+    "run.keep_checkpoints",
+    "run.snapshot_every",
+];
+
+/// `(key, "key: old -> new")` for every leaf where `old` and `new` differ; a key missing on
+/// one side reads `(absent)`.
+fn diff_values(
+    prefix: &str,
+    old: &toml::Value,
+    new: &toml::Value,
+    out: &mut Vec<(String, String)>,
+) {
+    use toml::Value;
+    if let (Value::Table(old), Value::Table(new)) = (old, new) {
+        let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match (old.get(key), new.get(key)) {
+                (Some(o), Some(n)) => diff_values(&path, o, n, out),
+                (o, n) => {
+                    let show =
+                        |v: Option<&Value>| v.map_or("(absent)".to_string(), Value::to_string);
+                    out.push((path.clone(), format!("{path}: {} -> {}", show(o), show(n))));
+                }
+            }
+        }
+    } else if old != new {
+        out.push((prefix.to_string(), format!("{prefix}: {old} -> {new}")));
     }
 }
 
@@ -330,6 +401,34 @@ impl TrainConfig {
 
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("config serializes")
+    }
+
+    /// What stops this config from resuming a run saved with `saved`: one line per differing
+    /// key, `section.key: saved -> new`, empty when the resume may go on.
+    ///
+    /// A resumed run must continue the run it resumes: only [`RESUME_MAY_CHANGE`] (logging,
+    /// evaluation and checkpoint cadence, the directory's path) and a longer `run.steps` may
+    /// differ. Everything else (the model, tokenizer, data, schedule, optimizer, seed, and a
+    /// shorter `run.steps`) would train a different model from the checkpoint.
+    pub fn resume_differences(&self, saved: &TrainConfig) -> Vec<String> {
+        let (new, old) = match (toml::Value::try_from(self), toml::Value::try_from(saved)) {
+            (Ok(new), Ok(old)) => (new, old),
+            _ => return vec!["the configs cannot be compared (not representable in TOML)".into()],
+        };
+        let mut differences = Vec::new();
+        diff_values("", &old, &new, &mut differences);
+        differences
+            .into_iter()
+            .filter(|(key, _)| !RESUME_MAY_CHANGE.contains(&key.as_str()))
+            .filter(|(key, _)| !(key == "run.steps" && self.run.steps >= saved.run.steps))
+            .map(|(key, line)| {
+                if key == "run.steps" {
+                    format!("{line} (a resumed run may only get longer)")
+                } else {
+                    line
+                }
+            })
+            .collect()
     }
 
     pub fn validate(&self) -> Result<(), String> {
@@ -367,12 +466,20 @@ impl TrainConfig {
             }
         }
         if let ModelSection::Scratch {
+            architecture,
+            causal,
             hidden_size,
             num_heads,
             dropout,
             ..
         } = &self.model
         {
+            if *causal && *architecture != Architecture::ModernBert {
+                return Err(format!(
+                    "model.causal = true needs architecture = \"modernbert\" (gpt2 is always causal, roberta never), got {}",
+                    architecture.name()
+                ));
+            }
             if *num_heads == 0 || hidden_size % num_heads != 0 {
                 return Err(format!(
                     "model.hidden_size {hidden_size} must be a multiple of model.num_heads {num_heads}"
@@ -383,5 +490,93 @@ impl TrainConfig {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> TrainConfig {
+        TrainConfig::preset("tiny").unwrap()
+    }
+
+    #[test]
+    fn resume_accepts_cadence_a_new_path_and_more_steps() {
+        let saved = tiny();
+        assert!(saved.resume_differences(&saved).is_empty());
+        let mut new = saved.clone();
+        new.run.steps += 100;
+        new.run.out_dir = PathBuf::from("moved/elsewhere");
+        new.run.log_every += 1;
+        new.run.eval_every += 1;
+        new.run.eval_batches += 1;
+        new.run.checkpoint_every += 1;
+        new.run.keep_checkpoints += 1;
+        assert_eq!(new.resume_differences(&saved), Vec::<String>::new());
+    }
+
+    #[test]
+    fn resume_names_every_other_difference() {
+        let saved = tiny();
+        let mut new = saved.clone();
+        let ModelSection::Scratch { hidden_size, .. } = &mut new.model else {
+            panic!("tiny trains from scratch");
+        };
+        let old_hidden = *hidden_size;
+        *hidden_size *= 2;
+        new.optim.lr *= 2.0;
+        new.schedule.name = "cosine".into();
+        new.data.block_len += 8;
+        new.optim.batch_size += 1;
+        new.run.seed += 1;
+        new.tokenizer.vocab_size += 10;
+        let differences = new.resume_differences(&saved);
+        let all = differences.join("\n");
+        assert_eq!(differences.len(), 7, "{all}");
+        assert!(
+            all.contains(&format!(
+                "model.hidden_size: {old_hidden} -> {}",
+                old_hidden * 2
+            )),
+            "{all}"
+        );
+        for key in [
+            "optim.lr: ",
+            "schedule.name: \"",
+            "data.block_len: ",
+            "optim.batch_size: ",
+            "run.seed: ",
+            "tokenizer.vocab_size: ",
+        ] {
+            assert!(all.contains(key), "{key} missing from {all}");
+        }
+
+        // A shorter run changes the learning-rate schedule: refused, and said why.
+        let mut shorter = saved.clone();
+        shorter.run.steps -= 1;
+        let differences = shorter.resume_differences(&saved);
+        assert_eq!(differences.len(), 1, "{differences:?}");
+        assert!(differences[0].starts_with("run.steps: "), "{differences:?}");
+        assert!(
+            differences[0].contains("only get longer"),
+            "{differences:?}"
+        );
+
+        // Another model family: the tag and its fields differ.
+        let mut pretrained = saved.clone();
+        pretrained.model = ModelSection::Pretrained {
+            source: "some/model".into(),
+            head_bias: HeadBias::Unigram,
+        };
+        let all = pretrained.resume_differences(&saved).join("\n");
+        assert!(
+            all.contains("model.init: \"scratch\" -> \"pretrained\""),
+            "{all}"
+        );
+        assert!(
+            all.contains("model.source: (absent) -> \"some/model\""),
+            "{all}"
+        );
     }
 }

@@ -3,7 +3,9 @@
 //! train split, so the first steps are not spent learning that "the" is common (a zero bias
 //! starts at log(vocab) nats).
 
+use burn::module::Param;
 use burn::tensor::{Tensor, TensorData, backend::Backend};
+use unmask_modernbert::ModernBert;
 use unmask_roberta::MaskedLm;
 
 /// `ln p(token)` with add-one smoothing over the tokens that can be targets; `excluded` ids
@@ -22,26 +24,60 @@ pub fn log_unigram(counts: &[u64], vocab_size: usize, excluded: &[u32]) -> Vec<f
         .collect()
 }
 
+/// A model whose MLM decoder has a bias a fresh head can start from.
+pub trait DecoderBias<B: Backend>: Sized {
+    fn vocab_size(&self) -> usize;
+    fn map_decoder_bias(self, f: impl FnOnce(Param<Tensor<B, 1>>) -> Param<Tensor<B, 1>>) -> Self;
+}
+
+impl<B: Backend> DecoderBias<B> for MaskedLm<B> {
+    fn vocab_size(&self) -> usize {
+        self.config().vocab_size
+    }
+    fn map_decoder_bias(
+        mut self,
+        f: impl FnOnce(Param<Tensor<B, 1>>) -> Param<Tensor<B, 1>>,
+    ) -> Self {
+        self.head.bias = f(self.head.bias);
+        self
+    }
+}
+
+impl<B: Backend> DecoderBias<B> for ModernBert<B> {
+    fn vocab_size(&self) -> usize {
+        self.config().vocab_size
+    }
+    /// A ModernBERT without a decoder bias (`decoder_bias = false`) is left as it is.
+    fn map_decoder_bias(
+        mut self,
+        f: impl FnOnce(Param<Tensor<B, 1>>) -> Param<Tensor<B, 1>>,
+    ) -> Self {
+        self.decoder_bias = self.decoder_bias.map(f);
+        self
+    }
+}
+
 /// Sets the decoder bias of `model`'s MLM head to `log_unigram` (same parameter, same id).
-pub fn with_unigram_bias<B: Backend>(mut model: MaskedLm<B>, log_unigram: &[f32]) -> MaskedLm<B> {
-    let vocab = model.config().vocab_size;
+pub fn with_unigram_bias<B: Backend, M: DecoderBias<B>>(model: M, log_unigram: &[f32]) -> M {
+    let vocab = model.vocab_size();
     assert_eq!(
         log_unigram.len(),
         vocab,
         "one log-probability per vocabulary entry"
     );
     let data = TensorData::new(log_unigram.to_vec(), [vocab]);
-    model.head.bias = model.head.bias.map(|bias| {
-        let device = bias.device();
-        let require_grad = bias.is_require_grad();
-        let tensor = Tensor::<B, 1>::from_data(data, &device);
-        if require_grad {
-            tensor.require_grad()
-        } else {
-            tensor
-        }
-    });
-    model
+    model.map_decoder_bias(|bias| {
+        bias.map(|bias| {
+            let device = bias.device();
+            let require_grad = bias.is_require_grad();
+            let tensor = Tensor::<B, 1>::from_data(data, &device);
+            if require_grad {
+                tensor.require_grad()
+            } else {
+                tensor
+            }
+        })
+    })
 }
 
 #[cfg(test)]

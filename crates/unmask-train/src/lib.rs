@@ -10,6 +10,7 @@ pub mod loss;
 pub mod lr;
 pub mod metrics;
 pub mod objective;
+pub mod run_dir;
 pub mod state;
 pub mod token_predictor;
 pub mod trainer;

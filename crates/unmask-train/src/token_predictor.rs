@@ -1,6 +1,7 @@
 use burn::module::Module;
 use burn::tensor::{Int, Tensor, backend::Backend};
 use unmask_gpt2::Gpt2LmHead;
+use unmask_modernbert::ModernBert;
 use unmask_roberta::MaskedLm;
 
 /// A model the training loop can take a loss of: logits at chosen positions of a batch.
@@ -44,5 +45,17 @@ impl<B: Backend> TokenPredictor<B> for Gpt2LmHead<B> {
         let logits = self.logits(rows);
         let vocab = logits.dims()[2];
         logits.reshape([n, vocab])
+    }
+}
+
+impl<B: Backend> TokenPredictor<B> for ModernBert<B> {
+    fn logits_at_positions(
+        &self,
+        input_ids: Tensor<B, 2, Int>,
+        flat_positions: Tensor<B, 1, Int>,
+    ) -> Tensor<B, 2> {
+        // A causal model's config masks the future; the objective picks the positions.
+        let hidden = self.encode(input_ids, None);
+        self.logits_at(hidden, flat_positions)
     }
 }

@@ -13,6 +13,7 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::seq::SliceRandom;
 use unmask_gpt2::{Gpt2Config, Gpt2LmHead, save_gpt2};
+use unmask_modernbert::{ModernBert, ModernBertConfig, load_modernbert, save_modernbert};
 use unmask_nn::rng::{Purpose, derive_seed, stream};
 use unmask_roberta::{MaskedLm, MaskedLmConfig, load_masked_lm, save_masked_lm};
 use unmask_schedule::{LossWeighting, ScheduleContext, ScheduleRegistry, TimeSampler};
@@ -22,7 +23,7 @@ use crate::batcher::{DiffusionBatcher, Maskable, TrainBatch};
 use crate::clip::clip_global_norm;
 use crate::config::{Architecture, HeadBias, ModelSection, TrainConfig};
 use crate::data::{TrainData, load_splits, pack, scratch_tokenizer};
-use crate::fresh_init::{log_unigram, with_unigram_bias};
+use crate::fresh_init::{DecoderBias, log_unigram, with_unigram_bias};
 use crate::loss::target_loss;
 use crate::lr::LrSchedule;
 use crate::metrics::{MetricsCsv, MetricsRow, Window};
@@ -153,21 +154,20 @@ pub fn train<B: AutodiffBackend>(
 ) -> Result<TrainSummary> {
     config.validate().map_err(anyhow::Error::msg)?;
     let run_dir = &config.run.out_dir;
-    // A run killed between the two renames of a checkpoint left only checkpoint.tmp/ or
-    // checkpoint.old/: put the complete copy back first.
-    if options.resume && !state::recover(run_dir)? {
-        bail!("--resume: no checkpoint in {}", run_dir.display());
-    }
-    std::fs::create_dir_all(run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
-    unmask_io::write_atomic(&run_dir.join("config.toml"), config.to_toml().as_bytes())?;
+    // No new run over an old one, no resume with another config, one training per
+    // directory (held until this function returns); config.toml is written only then.
+    let _lock = crate::run_dir::prepare(config, options.resume)?;
 
-    let causal = matches!(
-        config.model,
+    let (architecture, causal_switch) = match &config.model {
         ModelSection::Scratch {
-            architecture: Architecture::Gpt2,
+            architecture,
+            causal,
             ..
-        }
-    );
+        } => (Some(*architecture), *causal),
+        // A checkpoint says what it is (config.json's model_type).
+        ModelSection::Pretrained { .. } => (None, false),
+    };
+    let causal = architecture == Some(Architecture::Gpt2) || causal_switch;
     // Everything the run needs is checked before the (long) tokenizing and training.
     let registry = options
         .registry
@@ -194,15 +194,18 @@ pub fn train<B: AutodiffBackend>(
     }
 
     let corpus = load_splits(&config.data.corpus)?;
-    let tokenizer = match &config.model {
-        ModelSection::Pretrained { source, .. } => {
-            let dir = options
+    let pretrained_dir = match &config.model {
+        ModelSection::Pretrained { source, .. } => Some(
+            options
                 .model_dir
                 .clone()
-                .unwrap_or_else(|| PathBuf::from(source));
-            TextTokenizer::from_dir(&dir)?
-        }
-        ModelSection::Scratch { .. } => scratch_tokenizer(
+                .unwrap_or_else(|| PathBuf::from(source)),
+        ),
+        ModelSection::Scratch { .. } => None,
+    };
+    let tokenizer = match &pretrained_dir {
+        Some(dir) => TextTokenizer::from_dir(dir)?,
+        None => scratch_tokenizer(
             &config.tokenizer.source,
             config.tokenizer.vocab_size,
             &corpus.train,
@@ -225,88 +228,234 @@ pub fn train<B: AutodiffBackend>(
         }
         pack(&corpus, &tokenizer, config.data.block_len)
     };
-
-    if causal {
-        let gpt2_config = gpt2_config(config, &tokenizer);
-        gpt2_config.validate()?;
-        let data = build_data(gpt2_config.vocab_size, gpt2_config.n_positions)?;
-        B::seed(device, derive_seed(config.run.seed, Purpose::Backend, 0));
-        let model = gpt2_config.init::<B>(device)?;
-        let objective = Objective::NextToken {
-            pad_id: special.pad,
-        };
-        let save = |model: &Gpt2LmHead<B::InnerBackend>, dir: &Path| -> Result<()> {
-            save_gpt2(model, model.config(), dir)?;
-            tokenizer.save(dir)?;
-            Ok(())
-        };
-        return run_loop(model, &objective, &data, config, options, device, &save);
-    }
-
-    let (mut fresh_head, head_bias) = match &config.model {
+    let save_tokenizer = |dir: &Path| -> Result<()> {
+        tokenizer.save(dir)?;
+        Ok(())
+    };
+    let head_bias = match &config.model {
         ModelSection::Pretrained { head_bias, .. } | ModelSection::Scratch { head_bias, .. } => {
-            (true, *head_bias)
+            *head_bias
         }
     };
-    let model: MaskedLm<B> = match &config.model {
-        ModelSection::Pretrained { source, .. } => {
-            let dir = options
-                .model_dir
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(source));
-            // A checkpoint without an MLM head gets a fresh one: seeded like a scratch model.
-            B::seed(device, derive_seed(config.run.seed, Purpose::Backend, 0));
-            let (model, report) = load_masked_lm::<B>(&dir, device)
-                .with_context(|| format!("loading the model in {}", dir.display()))?;
-            fresh_head = report.fresh_head;
-            if report.fresh_head {
+    let mut protected = vec![special.bos, special.eos, special.pad, special.mask];
+    protected.extend(special.unk);
+    let masked = MaskedRun {
+        config,
+        options,
+        registry: &registry,
+        weighting,
+        time,
+        protected,
+        mask_id: special.mask,
+        head_bias,
+        needs_counts,
+        tokenizer_vocab: tokenizer.vocab_size(),
+    };
+    let next_token = Objective::NextToken {
+        pad_id: special.pad,
+    };
+    let backend_seed = derive_seed(config.run.seed, Purpose::Backend, 0);
+
+    if let Some(dir) = &pretrained_dir {
+        // A checkpoint without an MLM head gets a fresh one: seeded like a scratch model.
+        B::seed(device, backend_seed);
+        let loading = || format!("loading the model in {}", dir.display());
+        let announce = |fresh_head: bool| {
+            if fresh_head {
                 eprintln!(
                     "{}: no MLM head in the checkpoint; starting a fresh one",
                     dir.display()
                 );
             }
-            tokenizer.save(run_dir.join("tokenizer"))?;
-            model
+        };
+        tokenizer.save(run_dir.join("tokenizer"))?;
+        if checkpoint_model_type(dir)? == "modernbert" {
+            let (model, report) = load_modernbert::<B>(dir, device).with_context(loading)?;
+            announce(report.fresh_head);
+            if model.config().causal {
+                let data =
+                    build_data(model.config().vocab_size, model.config().max_sequence_len())?;
+                let save = |m: &ModernBert<B::InnerBackend>, d: &Path| -> Result<()> {
+                    save_modernbert(m, d)?;
+                    save_tokenizer(d)
+                };
+                return run_loop(model, &next_token, &data, config, options, device, &save);
+            }
+            let data = build_data(model.config().vocab_size, model.config().max_sequence_len())?;
+            let save = |m: &ModernBert<B::InnerBackend>, d: &Path| -> Result<()> {
+                save_modernbert(m, d)?;
+                save_tokenizer(d)
+            };
+            return masked.run(model, report.fresh_head, &data, device, &save);
         }
-        ModelSection::Scratch { .. } => {
+        let (model, report) = load_masked_lm::<B>(dir, device).with_context(loading)?;
+        announce(report.fresh_head);
+        let data = build_data(model.config().vocab_size, model.config().max_sequence_len())?;
+        let save = |m: &MaskedLm<B::InnerBackend>, d: &Path| -> Result<()> {
+            save_masked_lm(m, d)?;
+            save_tokenizer(d)
+        };
+        return masked.run(model, report.fresh_head, &data, device, &save);
+    }
+
+    match architecture.expect("a scratch model names its architecture") {
+        Architecture::Gpt2 => {
+            let gpt2_config = gpt2_config(config, &tokenizer);
+            gpt2_config.validate()?;
+            let data = build_data(gpt2_config.vocab_size, gpt2_config.n_positions)?;
+            B::seed(device, backend_seed);
+            let model = gpt2_config.init::<B>(device)?;
+            let save = |model: &Gpt2LmHead<B::InnerBackend>, dir: &Path| -> Result<()> {
+                save_gpt2(model, model.config(), dir)?;
+                save_tokenizer(dir)
+            };
+            run_loop(model, &next_token, &data, config, options, device, &save)
+        }
+        Architecture::ModernBert => {
+            let mut model_config = modernbert_config(config, &tokenizer);
+            model_config.causal = causal_switch;
+            model_config.validate()?;
+            let data = build_data(model_config.vocab_size, model_config.max_sequence_len())?;
+            B::seed(device, backend_seed);
+            let model = model_config.init::<B>(device)?;
+            let save = |m: &ModernBert<B::InnerBackend>, d: &Path| -> Result<()> {
+                save_modernbert(m, d)?;
+                save_tokenizer(d)
+            };
+            if causal_switch {
+                // The AR baseline: no MLM-head bias trick, the same start as GPT-2.
+                run_loop(model, &next_token, &data, config, options, device, &save)
+            } else {
+                masked.run(model, true, &data, device, &save)
+            }
+        }
+        Architecture::Roberta => {
             let model_config = model_config(config, &tokenizer).expect("scratch");
             model_config.validate()?;
-            B::seed(device, derive_seed(config.run.seed, Purpose::Backend, 0));
-            model_config.init::<B>(device)
+            let data = build_data(model_config.vocab_size, model_config.max_sequence_len())?;
+            B::seed(device, backend_seed);
+            let model = model_config.init::<B>(device);
+            let save = |m: &MaskedLm<B::InnerBackend>, d: &Path| -> Result<()> {
+                save_masked_lm(m, d)?;
+                save_tokenizer(d)
+            };
+            masked.run(model, true, &data, device, &save)
         }
+    }
+}
+
+/// `model_type` of a Hugging Face checkpoint directory's config.json.
+pub fn checkpoint_model_type(dir: &Path) -> Result<String> {
+    let path = dir.join("config.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not valid JSON", path.display()))?;
+    Ok(value
+        .get("model_type")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// A ModernBERT of the config's sizes: global attention in every layer, positions up to the
+/// block length, the tokenizer's special ids.
+fn modernbert_config(config: &TrainConfig, tokenizer: &TextTokenizer) -> ModernBertConfig {
+    let ModelSection::Scratch {
+        hidden_size,
+        num_layers,
+        num_heads,
+        intermediate_size,
+        dropout,
+        ..
+    } = &config.model
+    else {
+        unreachable!("only scratch models are built from sizes");
     };
-    let data = build_data(model.config().vocab_size, model.config().max_sequence_len())?;
-    let mut protected = vec![special.bos, special.eos, special.pad, special.mask];
-    protected.extend(special.unk);
-    let model = if fresh_head && head_bias == HeadBias::Unigram {
-        let vocab = model.config().vocab_size;
-        let counts = data.train.token_counts(vocab);
-        with_unigram_bias(model, &log_unigram(&counts, vocab, &protected))
-    } else {
-        model
-    };
-    let context = if needs_counts {
-        ScheduleContext::with_token_counts(data.train.token_counts(tokenizer.vocab_size()))
-    } else {
-        ScheduleContext::default()
-    };
-    let schedule = registry.build(schedule_name, &context)?;
-    let objective = Objective::Diffusion(DiffusionBatcher::new(
-        schedule,
-        weighting,
-        time,
-        Maskable {
-            mask_id: special.mask,
-            protected_ids: protected,
-            prompt_len: config.data.prompt_len,
-        },
-    )?);
-    let save = |model: &MaskedLm<B::InnerBackend>, dir: &Path| -> Result<()> {
-        save_masked_lm(model, dir)?;
-        tokenizer.save(dir)?;
-        Ok(())
-    };
-    run_loop(model, &objective, &data, config, options, device, &save)
+    let special = tokenizer.special();
+    let mut c = ModernBertConfig::small(
+        tokenizer.vocab_size(),
+        *hidden_size,
+        *num_layers,
+        *num_heads,
+        *intermediate_size,
+        config.data.block_len,
+    );
+    c.pad_token_id = special.pad as usize;
+    c.bos_token_id = Some(special.bos as usize);
+    c.eos_token_id = Some(special.eos as usize);
+    c.cls_token_id = Some(special.bos as usize);
+    c.sep_token_id = Some(special.eos as usize);
+    c.mask_token_id = Some(special.mask as usize);
+    c.embedding_dropout = *dropout;
+    c.attention_dropout = *dropout;
+    c.mlp_dropout = *dropout;
+    c
+}
+
+/// What training a masked LM as a diffusion model needs beyond the model and its data.
+struct MaskedRun<'a> {
+    config: &'a TrainConfig,
+    options: &'a TrainOptions,
+    registry: &'a ScheduleRegistry,
+    weighting: LossWeighting,
+    time: TimeSampler,
+    /// Special tokens: never masked, never predicted.
+    protected: Vec<u32>,
+    mask_id: u32,
+    head_bias: HeadBias,
+    /// The schedule needs the corpus's token counts (over the tokenizer's vocabulary).
+    needs_counts: bool,
+    tokenizer_vocab: usize,
+}
+
+impl MaskedRun<'_> {
+    fn run<B, M>(
+        &self,
+        model: M,
+        fresh_head: bool,
+        data: &TrainData,
+        device: &B::Device,
+        save: &dyn Fn(&M::InnerModule, &Path) -> Result<()>,
+    ) -> Result<TrainSummary>
+    where
+        B: AutodiffBackend,
+        M: AutodiffModule<B> + TokenPredictor<B> + DecoderBias<B>,
+        M::InnerModule: TokenPredictor<B::InnerBackend>,
+    {
+        let vocab = model.vocab_size();
+        let model = if fresh_head && self.head_bias == HeadBias::Unigram {
+            let counts = data.train.token_counts(vocab);
+            with_unigram_bias(model, &log_unigram(&counts, vocab, &self.protected))
+        } else {
+            model
+        };
+        let context = if self.needs_counts {
+            ScheduleContext::with_token_counts(data.train.token_counts(self.tokenizer_vocab))
+        } else {
+            ScheduleContext::default()
+        };
+        let schedule = self.registry.build(&self.config.schedule.name, &context)?;
+        let objective = Objective::Diffusion(DiffusionBatcher::new(
+            schedule,
+            self.weighting,
+            self.time,
+            Maskable {
+                mask_id: self.mask_id,
+                protected_ids: self.protected.clone(),
+                prompt_len: self.config.data.prompt_len,
+            },
+        )?);
+        run_loop(
+            model,
+            &objective,
+            data,
+            self.config,
+            self.options,
+            device,
+            save,
+        )
+    }
 }
 
 /// The loop shared by every model family: batches from `objective`, AdamW, clipping,
@@ -408,6 +557,7 @@ where
     if config.run.eval_every > 0 && step == 0 {
         let valid = validate(&model.valid(), objective, &data.validation, config, device)?;
         report_validation(&progress, options.quiet, 0, &valid);
+        check_validation(&progress, 0, &valid, run_dir)?;
         summary.validation.push((0, valid.mean_loss()));
         csv.write(&validation_row(0, lr.at(0), &valid))?;
     }
@@ -455,6 +605,9 @@ where
         }
         if o.grad_clip > 0.0 {
             grad_norm = clip_global_norm(&model, &mut grads, o.grad_clip);
+        } else if (step + 1) % config.run.log_every.max(1) == 0 || step + 1 == config.run.steps {
+            // Not clipped, but logged: the norm of the step that ends a logging window.
+            grad_norm = clip_global_norm(&model, &mut grads, f64::INFINITY);
         }
         let rate = lr.at(step);
         model = weight_decay::adamw_step(&mut optim, model, grads, rate, o.weight_decay);
@@ -495,8 +648,12 @@ where
         if (config.run.eval_every > 0 && step % config.run.eval_every == 0) || last {
             let valid = validate(&model.valid(), objective, &data.validation, config, device)?;
             report_validation(&progress, options.quiet, step, &valid);
+            check_validation(&progress, step, &valid, run_dir)?;
             summary.validation.push((step, valid.mean_loss()));
             csv.write(&validation_row(step, rate, &valid))?;
+        }
+        if config.run.snapshot_every > 0 && step % config.run.snapshot_every == 0 && !last {
+            save_final(&model.valid(), &snapshot_dir(run_dir, step))?;
         }
         let interrupted = options.interrupt.load(Ordering::SeqCst);
         let stop_here = options.stop_after == Some(step) || interrupted;
@@ -559,6 +716,27 @@ fn validation_row(step: usize, lr: f64, valid: &Window) -> MetricsRow {
         grad_norm: 0.0,
         buckets: valid.bucket_means(),
     }
+}
+
+/// A validation loss that is not finite means the weights are: the run stops before that
+/// model is checkpointed or saved as final.
+fn check_validation(
+    progress: &ProgressBar,
+    step: usize,
+    valid: &Window,
+    run_dir: &Path,
+) -> Result<()> {
+    let loss = valid.mean_loss();
+    if !loss.is_finite() {
+        progress.abandon();
+        bail!(
+            "the validation loss became {loss} at step {step}; stopping without saving that \
+             model. The last good checkpoint (if any) is in {}; lower optim.lr or raise \
+             optim.warmup_steps",
+            state::checkpoint_dir(run_dir).display()
+        );
+    }
+    Ok(())
 }
 
 fn report_validation(progress: &ProgressBar, quiet: bool, step: usize, valid: &Window) {
@@ -625,6 +803,11 @@ pub fn validate<B: Backend, M: TokenPredictor<B>>(
         window.steps += 1;
     }
     Ok(window)
+}
+
+/// The Hugging Face directory of the model after `step` steps (`run.snapshot_every`).
+pub fn snapshot_dir(run_dir: &Path, step: usize) -> PathBuf {
+    run_dir.join("snapshots").join(format!("step-{step}"))
 }
 
 /// The Hugging Face directory a finished run saved its model in.

@@ -40,12 +40,12 @@ pub fn adamw_step<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
     optim.step(lr, model, grads)
 }
 
-/// Whether a parameter is exempt from weight decay: the field is called `bias`, or it
-/// belongs to a LayerNorm (`gamma`, `beta`). `field` is the parameter's field name and
+/// Whether a parameter is exempt from weight decay: the field is called `bias` (or
+/// `…_bias`, as ModernBERT's `decoder_bias`), or it belongs to a LayerNorm (`gamma`, `beta`). `field` is the parameter's field name and
 /// `container` the type that holds it, as burn's module derive reports them
 /// (`Struct:LayerNorm`, `Struct:Linear`, ...).
 pub fn exempt_from_decay(field: &str, container: &str) -> bool {
-    field == "bias" || container == "Struct:LayerNorm"
+    field == "bias" || field.ends_with("_bias") || container == "Struct:LayerNorm"
 }
 
 /// Tracks the field and the holding type of the parameter being visited.

@@ -392,3 +392,35 @@ fn diverging_loss_stops_with_an_error_and_no_final_model() {
         "a diverged run must not write a final model"
     );
 }
+
+/// The last step's update overflows the weights: its training loss (computed before the
+/// update) is finite, its validation loss is not. The run fails naming the step instead of
+/// exiting 0 with a model that outputs only NaN.
+#[test]
+fn a_nan_validation_loss_at_the_last_step_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = common::small_corpus(tmp.path(), 20);
+    let run = tmp.path().join("run");
+    let mut config = common::tiny_config(&corpus, &run, "linear", 1);
+    config.optim.lr = 1e30;
+    config.optim.warmup_steps = 0;
+    config.optim.grad_clip = 0.0;
+    config.optim.decay = unmask_train::lr::Decay::Constant;
+    let err = train_error(&config);
+    assert_mentions(
+        &err,
+        &[
+            "validation loss",
+            "at step 1",
+            &run.join("checkpoint").display().to_string(),
+        ],
+    );
+    assert!(
+        !run.join("final").exists(),
+        "a model with a NaN validation loss must not be saved as final"
+    );
+    assert!(
+        !run.join("checkpoint").exists(),
+        "a model with a NaN validation loss must not be checkpointed"
+    );
+}

@@ -52,7 +52,9 @@ fn a_schedule_from_outside_the_crates_trains() {
     let resolved = std::fs::read_to_string(tmp.path().join("run/config.toml")).unwrap();
     assert!(resolved.contains("quadratic"));
 
-    // Without registering it, the same config is an error naming the schedule.
+    // Without registering it, the same config (in a new directory: the first run's is
+    // taken) is an error naming the schedule.
+    config.run.out_dir = tmp.path().join("unregistered");
     let err = train::<B>(
         &config,
         &Default::default(),
