@@ -48,7 +48,7 @@ fn check_report(dir: &Path, figures: &[&str], csvs: &[&str]) {
     }
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
-    assert!(json["results"].is_array());
+    assert!(json["results"].is_array() || json["results"].is_object());
 }
 
 #[test]
@@ -93,17 +93,41 @@ fn every_experiment_writes_a_well_formed_report() {
     );
     check_report(
         &out.join("ar-vs-diffusion-tiny"),
-        &["quality_vs_time.svg", "entropy_vs_time.svg"],
-        &["ar_vs_diffusion.csv"],
+        &[
+            "quality_vs_time.svg",
+            "entropy_vs_time.svg",
+            "likelihood_vs_tokens.svg",
+            "loss_vs_mask_rate.svg",
+        ],
+        &["ar_vs_diffusion.csv", "likelihood.csv", "generation.csv"],
     );
-    // Real held-out text is the last row of every generation table, with a known-word share
-    // near 1 (its words are the corpus's own; a few test-only words are not).
-    for dir in ["bert-vs-diffusion-tiny", "pretrained-init-tiny"] {
+    // Real held-out text and its shuffled-words control are the last rows of every
+    // generation table, each with a known-word share near 1 (its words are the corpus's own;
+    // a few test-only words are not).
+    for dir in [
+        "bert-vs-diffusion-tiny",
+        "pretrained-init-tiny",
+        "ar-vs-diffusion-tiny",
+    ] {
         let csv = std::fs::read_to_string(out.join(dir).join("generation.csv")).unwrap();
-        let last = csv.lines().last().unwrap();
-        assert!(last.starts_with("real held-out text"), "{last}");
-        let known: f64 = last.split(',').nth(3).unwrap().parse().unwrap();
-        assert!(known > 0.8, "{last}");
+        let lines: Vec<&str> = csv.lines().collect();
+        let (real, shuffled) = (lines[lines.len() - 2], lines[lines.len() - 1]);
+        assert!(real.starts_with("real held-out text"), "{real}");
+        assert!(shuffled.starts_with("\"real text, words shuffled"), "{shuffled}");
+        for row in [real, shuffled] {
+            let known: f64 = row.rsplit(',').nth(3).unwrap().parse().unwrap();
+            assert!(known > 0.8, "{row}");
+        }
+    }
+    // The likelihood curve: the causal model and both masked models at each snapshot
+    // (tiny trains 3 steps, too few for snapshots: the final weights only).
+    let likelihood =
+        std::fs::read_to_string(out.join("ar-vs-diffusion-tiny/likelihood.csv")).unwrap();
+    for model in ["AR (causal ModernBERT)", "linear", "fixed:0.15"] {
+        assert!(
+            likelihood.lines().any(|l| l.starts_with(model)),
+            "{model} missing from {likelihood}"
+        );
     }
     let csv =
         std::fs::read_to_string(out.join("bert-vs-diffusion-tiny/loss_vs_mask_rate.csv")).unwrap();
@@ -123,8 +147,8 @@ fn every_experiment_writes_a_well_formed_report() {
         "pretrained-fixed_0.15",
         "pretrained-linear",
         "pretrained-fixed_0.15-then-linear",
-        "scratch-gpt2",
-        "evaluator-gpt2",
+        "scratch-causal",
+        "evaluator-causal",
     ] {
         assert!(
             trained.contains(&key.to_string()),

@@ -17,8 +17,14 @@ fn unmask(args: &[&str]) -> std::process::Output {
         .expect("runs")
 }
 
-fn expected_fill_mask(model: &str) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(fixture(model).join("expected.json")).unwrap();
+fn modernbert_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../unmask-modernbert/tests/fixtures")
+        .join(name)
+}
+
+fn expected_fill_mask(dir: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join("expected.json")).unwrap();
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     json["fill_mask"].as_array().unwrap().clone()
 }
@@ -35,9 +41,8 @@ fn assert_same_candidates(got: &serde_json::Value, want: &serde_json::Value) {
     }
 }
 
-fn check_model(model: &str) {
-    let dir = fixture(model);
-    for case in expected_fill_mask(model) {
+fn check_model(dir: PathBuf) {
+    for case in expected_fill_mask(&dir) {
         let text = case["text"].as_str().unwrap();
         let out = unmask(&[
             "fill-mask",
@@ -66,12 +71,36 @@ fn check_model(model: &str) {
 
 #[test]
 fn roberta_fill_mask_matches_the_transformers_pipeline() {
-    check_model("tiny-roberta");
+    check_model(fixture("tiny-roberta"));
 }
 
 #[test]
 fn bert_fill_mask_matches_the_transformers_pipeline() {
-    check_model("tiny-bert");
+    check_model(fixture("tiny-bert"));
+}
+
+#[test]
+fn modernbert_fill_mask_matches_the_transformers_pipeline() {
+    check_model(modernbert_fixture("tiny-modernbert"));
+    check_model(modernbert_fixture("tiny-modernbert-v4"));
+}
+
+#[test]
+fn a_causal_modernbert_is_refused_by_fill_mask() {
+    let tmp = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(modernbert_fixture("tiny-modernbert")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), tmp.path().join(entry.file_name())).unwrap();
+    }
+    let config = tmp.path().join("config.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    json["causal"] = true.into();
+    std::fs::write(&config, json.to_string()).unwrap();
+    let out = unmask(&["fill-mask", "--model", tmp.path().to_str().unwrap(), "a <mask>"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("causal LM"), "{err}");
 }
 
 #[test]

@@ -528,3 +528,45 @@ fn unwritable_trace_file_is_an_error() {
         &["trace file", "no/such/dir"],
     );
 }
+
+/// A ModernBERT (the parity fixture, tiny-roberta's tokenizer) generates through the same
+/// command: prompted and from a template, seeded.
+#[test]
+fn a_modernbert_generates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../unmask-modernbert/tests/fixtures/tiny-modernbert");
+    let run = |seed: &str| {
+        let out = unmask(&[
+            "generate",
+            "--model",
+            dir.to_str().unwrap(),
+            "--json",
+            "--prompt",
+            "The cat",
+            "--length",
+            "12",
+            "--steps",
+            "4",
+            "--seed",
+            seed,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let (a, b) = (run("1"), run("1"));
+    assert_eq!(a["samples"], b["samples"]);
+    assert_eq!(a["generated_tokens"], 12);
+    assert!(text(&samples(&a)[0]).starts_with("The cat"));
+    // Past max_position_embeddings (64): an error before any model call.
+    let out = unmask(&[
+        "generate",
+        "--model",
+        dir.to_str().unwrap(),
+        "--prompt",
+        "The cat",
+        "--length",
+        "100",
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("64"), "{}", stderr(&out));
+}
