@@ -106,6 +106,16 @@ pub fn prepare(config: &TrainConfig, resume: bool) -> Result<RunDirLock> {
             bail!("--resume: no checkpoint in {}", run_dir.display());
         }
         check_resume(config, run_dir)?;
+        if let Some(step) = state::saved_step(run_dir)?
+            && config.run.steps < step
+        {
+            bail!(
+                "--resume: run.steps = {} is below the checkpoint's step {step} in {}; ask for \
+                 at least {step} steps",
+                config.run.steps,
+                run_dir.display()
+            );
+        }
     } else {
         let found = existing_run(run_dir)?;
         if !found.is_empty() {
@@ -143,9 +153,9 @@ fn check_resume(config: &TrainConfig, run_dir: &Path) -> Result<()> {
     if !differences.is_empty() {
         bail!(
             "--resume: the config differs from the run in {} ({}), which its checkpoint was \
-             trained with:\n  {}\nresume with the run's config (only run.steps may grow, and \
-             the logging, evaluation and checkpoint settings change), or start a new run in \
-             another --out-dir",
+             trained with:\n  {}\nresume with the run's config (only run.steps and the \
+             logging, evaluation, checkpoint and snapshot settings may change), or start a new \
+             run in another --out-dir",
             run_dir.display(),
             file.display(),
             differences.join("\n  ")
