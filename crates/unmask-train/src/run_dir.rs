@@ -57,6 +57,10 @@ pub fn lock(run_dir: &Path) -> Result<RunDirLock> {
 }
 
 /// What in `run_dir` belongs to an earlier run (a new run would overwrite or reuse it).
+///
+/// A `config.toml` alone is not a run: it is what a run refused after it was accepted (a
+/// missing corpus, say) leaves, before it tokenized or trained anything; the next run
+/// replaces it.
 pub fn existing_run(run_dir: &Path) -> Result<Vec<String>> {
     let mut found = Vec::new();
     let entries = match std::fs::read_dir(run_dir) {
@@ -76,6 +80,9 @@ pub fn existing_run(run_dir: &Path) -> Result<Vec<String>> {
         }
     }
     found.sort();
+    if found == [CONFIG_FILE] {
+        found.clear();
+    }
     Ok(found)
 }
 

@@ -134,6 +134,25 @@ fn a_run_that_left_no_checkpoint_is_refused_without_suggesting_resume() {
     );
 }
 
+/// A run that failed before it tokenized or trained anything (here: a corpus path with a
+/// typo) left only its config.toml: the corrected command runs instead of being refused.
+#[test]
+fn a_run_that_failed_before_training_does_not_block_the_next() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let typo = common::tiny_config(&tmp.path().join("no-such-corpus"), &run, "linear", 2);
+    let err = train_error(&typo, false);
+    assert!(err.contains("no-such-corpus"), "{err}");
+    let corpus = common::small_corpus(tmp.path(), 20);
+    let fixed = common::tiny_config(&corpus, &run, "linear", 2);
+    let summary = train::<B>(&fixed, &Default::default(), &options(false)).unwrap();
+    assert_eq!(summary.steps_done, 2);
+    assert_eq!(
+        TrainConfig::from_file(&run.join("config.toml")).unwrap(),
+        fixed
+    );
+}
+
 #[test]
 fn resume_never_creates_the_directory() {
     let tmp = tempfile::tempdir().unwrap();
