@@ -168,11 +168,12 @@ fn all_experiments() -> Vec<String> {
         .collect()
 }
 
-const BUILTIN: [(&str, &str); 4] = [
+const BUILTIN: [(&str, &str); 5] = [
     ("tiny", include_str!("../presets/tiny.toml")),
     ("cpu-small", include_str!("../presets/cpu-small.toml")),
     ("cpu-full", include_str!("../presets/cpu-full.toml")),
     ("seed", include_str!("../presets/seed.toml")),
+    ("seed-modernbert", include_str!("../presets/seed-modernbert.toml")),
 ];
 
 impl Preset {
