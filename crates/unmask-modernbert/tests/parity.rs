@@ -64,6 +64,7 @@ fn check_masked_lm(model_dir: &str) {
     let dh = max_diff_unpadded(hidden, &exp["hidden_states"], &exp["attention_mask"]);
     let logits = model.forward(ids, Some(mask));
     let dl = max_diff_unpadded(logits, &exp["logits"], &exp["attention_mask"]);
+    eprintln!("{model_dir}: max |hidden - transformers| {dh:.1e}, max |logits - transformers| {dl:.1e}");
     assert!(
         dh <= TOLERANCE && dl <= TOLERANCE,
         "{model_dir}: hidden {dh:e}, logits {dl:e}"
@@ -101,6 +102,7 @@ fn causal_lm_matches_transformers_with_causal_masks() {
     let (ids, mask) = (ints(&exp["input_ids"]), ints(&exp["attention_mask"]));
     let logits = model.forward(ids, Some(mask));
     let d = max_diff_unpadded(logits, &exp["causal_logits"], &exp["attention_mask"]);
+    eprintln!("causal: max |logits - transformers| {d:.1e}");
     assert!(d <= TOLERANCE, "causal logits {d:e}");
     // And it is not the bidirectional model.
     let d_bidirectional = max_diff_unpadded(
