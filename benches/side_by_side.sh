@@ -116,6 +116,8 @@ rows = [
      f"{forward}/encoder only", "roberta_base_forward_encoder_1x256", 256),
     ("burn-nn TransformerEncoder, same shapes (reference, no embeddings or head)",
      f"{forward}/burn-nn TransformerEncoder (reference)", None, 256),
+    ("forward, ModernBERT-base shapes, 1 x 512, encoder + full MLM head",
+     "forward modernbert-base 1x512/encoder + full MLM head", "modernbert_base_forward_mlm_1x512", 512),
     ("training step, cpu-small shapes, 16 x 128, forward + backward + AdamW",
      "train step cpu-small 16x128/forward + backward + AdamW",
      "train_step_adamw_4l_256h_4heads_ffn1024_vocab8192_16x128", 16 * 128),

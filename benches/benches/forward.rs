@@ -1,4 +1,5 @@
-//! The masked LM's forward pass at roberta-base shapes (random weights), batch 1 x 256.
+//! The masked LMs' forward pass at roberta-base shapes (batch 1 x 256) and ModernBERT-base
+//! shapes (1 x 512), random weights.
 
 use burn::backend::Flex;
 use burn::nn::transformer::{TransformerEncoderConfig, TransformerEncoderInput};
@@ -42,5 +43,26 @@ fn forward(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, forward);
+/// ModernBERT-base's shapes (random weights; 22 layers, global attention every third layer,
+/// 128-token windows elsewhere), 1 x 512, the full MLM head: side_by_side.sh's goal is
+/// <= 0.9x transformers.
+fn forward_modernbert(c: &mut Criterion) {
+    unmask_runtime::allocator::keep_freed_pages();
+    let device = Default::default();
+    let model = unmask_modernbert::ModernBertConfig::base()
+        .init::<B>(&device)
+        .expect("ModernBERT-base config");
+    let ids = benches::random_ids(1, 512, 50368, 0);
+    let mut group = c.benchmark_group("forward modernbert-base 1x512");
+    group.sample_size(10);
+    group.bench_function("encoder + full MLM head", |b| {
+        b.iter(|| {
+            let input = benches::ids_tensor::<B>(&ids, 1, &device);
+            model.forward(input, None).into_data()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, forward, forward_modernbert);
 criterion_main!(benches);

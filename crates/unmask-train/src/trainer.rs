@@ -89,7 +89,16 @@ impl BlockOrder {
     }
 }
 
-fn model_config(config: &TrainConfig, tokenizer: &TextTokenizer) -> Option<MaskedLmConfig> {
+/// The sizes of a model trained from scratch (`[model]` with `init = "scratch"`).
+struct ScratchSizes {
+    hidden: usize,
+    layers: usize,
+    heads: usize,
+    ffn: usize,
+    dropout: f64,
+}
+
+fn scratch_sizes(config: &TrainConfig) -> ScratchSizes {
     let ModelSection::Scratch {
         hidden_size,
         num_layers,
@@ -99,50 +108,77 @@ fn model_config(config: &TrainConfig, tokenizer: &TextTokenizer) -> Option<Maske
         ..
     } = &config.model
     else {
-        return None;
+        unreachable!("only scratch models are built from sizes");
     };
+    ScratchSizes {
+        hidden: *hidden_size,
+        layers: *num_layers,
+        heads: *num_heads,
+        ffn: *intermediate_size,
+        dropout: *dropout,
+    }
+}
+
+/// A RoBERTa of the config's sizes, for the tokenizer's vocabulary and the block length.
+fn roberta_config(config: &TrainConfig, tokenizer: &TextTokenizer) -> MaskedLmConfig {
+    let z = scratch_sizes(config);
     let special = tokenizer.special();
     let mut m = MaskedLmConfig::small_roberta(
         tokenizer.vocab_size(),
-        *hidden_size,
-        *num_layers,
-        *num_heads,
-        *intermediate_size,
+        z.hidden,
+        z.layers,
+        z.heads,
+        z.ffn,
         config.data.block_len,
     );
     m.pad_token_id = special.pad as usize;
     m.bos_token_id = Some(special.bos as usize);
     m.eos_token_id = Some(special.eos as usize);
-    m.hidden_dropout_prob = *dropout;
-    m.attention_probs_dropout_prob = *dropout;
-    Some(m)
+    m.hidden_dropout_prob = z.dropout;
+    m.attention_probs_dropout_prob = z.dropout;
+    m
 }
 
 /// A GPT-2 of the config's sizes, for the tokenizer's vocabulary and the block length.
 fn gpt2_config(config: &TrainConfig, tokenizer: &TextTokenizer) -> Gpt2Config {
-    let ModelSection::Scratch {
-        hidden_size,
-        num_layers,
-        num_heads,
-        intermediate_size,
-        dropout,
-        ..
-    } = &config.model
-    else {
-        unreachable!("gpt2 is only trained from scratch");
-    };
+    let z = scratch_sizes(config);
     let special = tokenizer.special();
     let mut c = Gpt2Config::small(tokenizer.vocab_size());
     c.n_positions = config.data.block_len;
-    c.n_embd = *hidden_size;
-    c.n_layer = *num_layers;
-    c.n_head = *num_heads;
-    c.n_inner = Some(*intermediate_size);
-    c.resid_pdrop = *dropout;
-    c.embd_pdrop = *dropout;
-    c.attn_pdrop = *dropout;
+    c.n_embd = z.hidden;
+    c.n_layer = z.layers;
+    c.n_head = z.heads;
+    c.n_inner = Some(z.ffn);
+    c.resid_pdrop = z.dropout;
+    c.embd_pdrop = z.dropout;
+    c.attn_pdrop = z.dropout;
     c.bos_token_id = Some(special.bos);
     c.eos_token_id = Some(special.eos);
+    c
+}
+
+/// A ModernBERT of the config's sizes: global attention in every layer, positions up to the
+/// block length, the tokenizer's special ids.
+fn modernbert_config(config: &TrainConfig, tokenizer: &TextTokenizer) -> ModernBertConfig {
+    let z = scratch_sizes(config);
+    let special = tokenizer.special();
+    let mut c = ModernBertConfig::small(
+        tokenizer.vocab_size(),
+        z.hidden,
+        z.layers,
+        z.heads,
+        z.ffn,
+        config.data.block_len,
+    );
+    c.pad_token_id = special.pad as usize;
+    c.bos_token_id = Some(special.bos as usize);
+    c.eos_token_id = Some(special.eos as usize);
+    c.cls_token_id = Some(special.bos as usize);
+    c.sep_token_id = Some(special.eos as usize);
+    c.mask_token_id = Some(special.mask as usize);
+    c.embedding_dropout = z.dropout;
+    c.attention_dropout = z.dropout;
+    c.mlp_dropout = z.dropout;
     c
 }
 
@@ -330,7 +366,7 @@ pub fn train<B: AutodiffBackend>(
             }
         }
         Architecture::Roberta => {
-            let model_config = model_config(config, &tokenizer).expect("scratch");
+            let model_config = roberta_config(config, &tokenizer);
             model_config.validate()?;
             let data = build_data(model_config.vocab_size, model_config.max_sequence_len())?;
             B::seed(device, backend_seed);
@@ -356,41 +392,6 @@ pub fn checkpoint_model_type(dir: &Path) -> Result<String> {
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_string())
-}
-
-/// A ModernBERT of the config's sizes: global attention in every layer, positions up to the
-/// block length, the tokenizer's special ids.
-fn modernbert_config(config: &TrainConfig, tokenizer: &TextTokenizer) -> ModernBertConfig {
-    let ModelSection::Scratch {
-        hidden_size,
-        num_layers,
-        num_heads,
-        intermediate_size,
-        dropout,
-        ..
-    } = &config.model
-    else {
-        unreachable!("only scratch models are built from sizes");
-    };
-    let special = tokenizer.special();
-    let mut c = ModernBertConfig::small(
-        tokenizer.vocab_size(),
-        *hidden_size,
-        *num_layers,
-        *num_heads,
-        *intermediate_size,
-        config.data.block_len,
-    );
-    c.pad_token_id = special.pad as usize;
-    c.bos_token_id = Some(special.bos as usize);
-    c.eos_token_id = Some(special.eos as usize);
-    c.cls_token_id = Some(special.bos as usize);
-    c.sep_token_id = Some(special.eos as usize);
-    c.mask_token_id = Some(special.mask as usize);
-    c.embedding_dropout = *dropout;
-    c.attention_dropout = *dropout;
-    c.mlp_dropout = *dropout;
-    c
 }
 
 /// What training a masked LM as a diffusion model needs beyond the model and its data.
