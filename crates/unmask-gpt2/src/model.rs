@@ -3,12 +3,13 @@ use burn::nn::{Embedding, LayerNorm};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor, backend::Backend};
 use unmask_nn::Dropout;
+use unmask_nn::hf_params::RandomInit;
 
 use crate::block::Block;
 use crate::config::Gpt2Config;
 use crate::error::Gpt2Error;
 use crate::kv_cache::KvCache;
-use crate::params::{self, RandomInit};
+use crate::params::skeleton;
 
 /// GPT-2 with its language-model head (transformers' `GPT2LMHeadModel`): token and position
 /// embeddings, pre-LN causal blocks, a final LayerNorm, and logits from the token-embedding
@@ -27,7 +28,9 @@ pub struct Gpt2LmHead<B: Backend> {
 impl Gpt2Config {
     /// A freshly initialised model (GPT-2's init). Fails only on an invalid config.
     pub fn init<B: Backend>(&self, device: &B::Device) -> Result<Gpt2LmHead<B>, Gpt2Error> {
-        params::build(self, device, &mut RandomInit { device })
+        let mut model = skeleton(self, device)?;
+        model.walk(&mut RandomInit { device })?;
+        Ok(model)
     }
 }
 

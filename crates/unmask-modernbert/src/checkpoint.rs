@@ -7,15 +7,16 @@ use std::path::{Path, PathBuf};
 use burn::tensor::backend::Backend;
 use unmask_nn::ModelError;
 use unmask_nn::hf_params::{CheckpointTensors, Loader, RandomInit, Saver};
-use unmask_nn::tensor_file::{TensorMap, read_tensors, write_atomically, write_safetensors};
+pub use unmask_nn::tensor_file::{PYTORCH_FILE, SAFETENSORS_FILE};
+use unmask_nn::tensor_file::{
+    TensorMap, find_weights, read_tensors, write_atomically, write_safetensors,
+};
 
 use crate::config::ModernBertConfig;
 use crate::model::ModernBert;
 use crate::params::{DECODER_BIAS, DECODER_WEIGHT, EMBEDDINGS, HEAD_DENSE, MODEL_PREFIX, skeleton};
 
 pub const CONFIG_FILE: &str = "config.json";
-pub const SAFETENSORS_FILE: &str = "model.safetensors";
-pub const PYTORCH_FILE: &str = "pytorch_model.bin";
 
 /// What loading did beyond the obvious.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,19 +26,6 @@ pub struct LoadReport {
     pub fresh_head: bool,
     /// Tensors in the file a ModernBERT masked LM does not use (heads of other tasks).
     pub ignored: Vec<String>,
-}
-
-fn find_weights(dir: &Path) -> Result<PathBuf, ModelError> {
-    [SAFETENSORS_FILE, PYTORCH_FILE]
-        .iter()
-        .map(|name| dir.join(name))
-        .find(|path| path.is_file())
-        .ok_or_else(|| ModelError::Checkpoint {
-            path: dir.to_path_buf(),
-            reason: format!(
-                "no weights: expected {SAFETENSORS_FILE} or {PYTORCH_FILE} in this directory"
-            ),
-        })
 }
 
 /// Loads `config.json` and the weights of a Hugging Face ModernBERT directory.

@@ -19,9 +19,19 @@ use crate::tensor_file::{RawTensor, TensorMap};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Init {
     /// N(0, std).
-    Normal { std: f64 },
+    Normal {
+        std: f64,
+    },
+    /// N(0, std) drawn in the shape transformers stores (`[out, in]` for a [`Layout::Dense`]
+    /// weight) and transposed into burn's: the order in which unmask's RoBERTa has always
+    /// drawn its weights, so that a seeded model stays the model it was.
+    NormalHfLayout {
+        std: f64,
+    },
     /// N(0, std) truncated at ±2 std (ModernBERT's `init_weight`, cutoff factor 2).
-    TruncatedNormal { std: f64 },
+    TruncatedNormal {
+        std: f64,
+    },
     Zeros,
     Ones,
 }
@@ -126,13 +136,24 @@ pub struct RandomInit<'a, B: Backend> {
 }
 
 impl<B: Backend> RandomInit<'_, B> {
-    fn draw<const D: usize>(&self, shape: [usize; D], init: Init) -> Tensor<B, D> {
+    fn draw<const D: usize>(&self, shape: [usize; D], layout: Layout, init: Init) -> Tensor<B, D> {
         match init {
             Init::Zeros => Tensor::zeros(shape, self.device),
             Init::Ones => Tensor::ones(shape, self.device),
             Init::Normal { std } => {
                 Tensor::random(shape, Distribution::Normal(0.0, std), self.device)
             }
+            Init::NormalHfLayout { std } => match layout {
+                Layout::Plain => self.draw(shape, layout, Init::Normal { std }),
+                Layout::Dense => {
+                    let mut stored = shape;
+                    stored.reverse();
+                    let drawn: Tensor<B, D> =
+                        Tensor::random(stored, Distribution::Normal(0.0, std), self.device);
+                    // Materialised in burn's order, as the loader does.
+                    Tensor::from_data(drawn.transpose().into_data(), self.device)
+                }
+            },
             Init::TruncatedNormal { std } => {
                 // Redraw what falls outside ±2 std (5% per round); what is left after a few
                 // rounds (5e-11 of the values) is clamped.
@@ -153,10 +174,10 @@ impl<B: Backend> ParamVisitor<B> for RandomInit<'_, B> {
         &mut self,
         _: &str,
         param: &mut Param<Tensor<B, D>>,
-        _: Layout,
+        layout: Layout,
         init: Init,
     ) -> Result<(), ModelError> {
-        *param = Param::from_tensor(self.draw(burn_shape(param), init));
+        *param = Param::from_tensor(self.draw(burn_shape(param), layout, init));
         Ok(())
     }
 }
@@ -218,10 +239,20 @@ impl CheckpointTensors {
     }
 
     /// A stored copy of a tied parameter (a decoder weight or bias that transformers saves
-    /// beside the tensor it shares) must equal it: unmask keeps one parameter.
+    /// beside the tensor it shares) must equal it: unmask keeps one parameter. The copy is
+    /// then marked as used.
     pub fn check_tied(&mut self, stored: &str, tied_to: &str) -> Result<(), ModelError> {
+        if let Some(copy) = self.verify_tied(stored, tied_to)? {
+            self.used.insert(copy);
+        }
+        Ok(())
+    }
+
+    /// As [`Self::check_tied`], but leaves the copy unused (for `finish` to report among
+    /// the ignored tensors); the stored name of the copy if there is one to compare.
+    pub fn verify_tied(&self, stored: &str, tied_to: &str) -> Result<Option<String>, ModelError> {
         let (Some(copy), Some(original)) = (self.stored_name(stored), self.get(tied_to)) else {
-            return Ok(());
+            return Ok(None);
         };
         let copy_tensor = &self.tensors[&copy];
         let same = copy_tensor.shape == original.shape
@@ -236,8 +267,7 @@ impl CheckpointTensors {
                  unmask supports only tied decoders"
             )));
         }
-        self.used.insert(copy);
-        Ok(())
+        Ok(Some(copy))
     }
 
     /// The names of unused tensors that `known_extra` accepts (buffers, poolers, heads of

@@ -2,7 +2,7 @@
 //! their stored dtype, and writing safetensors atomically.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use burn::tensor::DType;
 use burn_store::{ModuleStore, PytorchStore, SafetensorsStore, TensorSnapshot};
@@ -18,6 +18,24 @@ pub struct RawTensor {
 }
 
 pub type TensorMap = BTreeMap<String, RawTensor>;
+
+pub const SAFETENSORS_FILE: &str = "model.safetensors";
+pub const PYTORCH_FILE: &str = "pytorch_model.bin";
+
+/// The weights file of a Hugging Face model directory: `model.safetensors`, else
+/// `pytorch_model.bin`.
+pub fn find_weights(dir: &Path) -> Result<PathBuf, ModelError> {
+    [SAFETENSORS_FILE, PYTORCH_FILE]
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file())
+        .ok_or_else(|| ModelError::Checkpoint {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "no weights: expected {SAFETENSORS_FILE} or {PYTORCH_FILE} in this directory"
+            ),
+        })
+}
 
 /// Reads every tensor of a `.safetensors` or PyTorch `.bin`/`.pt` file, through burn-store's
 /// readers (safetensors memory-mapped, PyTorch pickles without Python).

@@ -6,7 +6,6 @@ pub mod checkpoint;
 pub mod config;
 mod embeddings;
 pub mod fill_mask;
-mod init;
 mod layer;
 mod mlm_head;
 pub mod model;

@@ -1,11 +1,12 @@
 use burn::module::Module;
 use burn::tensor::{Int, Tensor, backend::Backend};
+use unmask_nn::hf_params::RandomInit;
 
 use crate::config::MaskedLmConfig;
 use crate::embeddings::Embeddings;
 use crate::layer::EncoderLayer;
 use crate::mlm_head::MlmHead;
-use crate::params::{self, RandomInit};
+use crate::params::skeleton;
 
 /// A BERT/RoBERTa masked language model: embeddings, post-LN encoder, MLM head whose
 /// decoder is the word-embedding matrix.
@@ -24,8 +25,11 @@ const MASKED_SCORE: f64 = -1e30;
 impl MaskedLmConfig {
     /// A freshly initialised model (RoBERTa's N(0, 0.02) init).
     pub fn init<B: Backend>(&self, device: &B::Device) -> MaskedLm<B> {
-        params::build(self, device, &mut RandomInit { device })
-            .expect("random initialisation does not fail")
+        let mut model = skeleton(self, device);
+        model
+            .walk(&mut RandomInit { device })
+            .expect("random initialisation does not fail");
+        model
     }
 }
 

@@ -1,63 +1,26 @@
-//! One construction of the model, fed by a source of named parameters: random init for
-//! training from scratch, or a checkpoint. Names are those of Hugging Face transformers
-//! (without the `roberta.` / `bert.` prefix, which the checkpoint source handles).
+//! The model's one walk over its parameters by Hugging Face name (`*ForMaskedLM`'s names:
+//! `roberta.` / `bert.` before the encoder's), which random init, loading and saving all go
+//! through (`unmask_nn::hf_params`), and the skeleton the walk fills.
 
-use burn::module::Param;
-use burn::nn::{Embedding, LayerNorm, Linear};
-use burn::tensor::{Tensor, backend::Backend};
+use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
+use burn::tensor::backend::Backend;
+use unmask_nn::hf_params::{
+    Init, Layout, ParamVisitor, placeholder, visit_embedding, visit_layer_norm, visit_linear,
+};
 use unmask_nn::{Activation, ActivationKind, Dropout, ModelError};
 
 use crate::attention::SelfAttention;
 use crate::config::{MaskedLmConfig, ModelKind};
 use crate::embeddings::Embeddings;
-use crate::init;
 use crate::layer::EncoderLayer;
 use crate::mlm_head::MlmHead;
 use crate::model::MaskedLm;
 
-/// How a parameter is initialised when it does not come from a checkpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamRole {
-    /// N(0, 0.02).
-    Weight,
-    /// Zeros.
-    Bias,
-    /// LayerNorm scale: ones.
-    Scale,
-}
-
-/// Hands out parameters by Hugging Face name, in Hugging Face shape (`[out, in]` for dense).
-pub trait ParamSource<B: Backend> {
-    fn tensor1(
-        &mut self,
-        name: &str,
-        dim: usize,
-        role: ParamRole,
-    ) -> Result<Tensor<B, 1>, ModelError>;
-    fn tensor2(&mut self, name: &str, shape: [usize; 2]) -> Result<Tensor<B, 2>, ModelError>;
-}
-
-/// Random initialisation with RoBERTa's scheme.
-pub struct RandomInit<'a, B: Backend> {
-    pub device: &'a B::Device,
-}
-
-impl<B: Backend> ParamSource<B> for RandomInit<'_, B> {
-    fn tensor1(
-        &mut self,
-        _: &str,
-        dim: usize,
-        role: ParamRole,
-    ) -> Result<Tensor<B, 1>, ModelError> {
-        Ok(match role {
-            ParamRole::Scale => Tensor::ones([dim], self.device),
-            ParamRole::Bias | ParamRole::Weight => Tensor::zeros([dim], self.device),
-        })
-    }
-    fn tensor2(&mut self, _: &str, shape: [usize; 2]) -> Result<Tensor<B, 2>, ModelError> {
-        Ok(init::normal(shape, self.device).val())
-    }
-}
+/// RoBERTa's initialisation (transformers `_init_weights`): weights N(0, 0.02), biases 0,
+/// LayerNorm 1/0. Drawn in transformers' `[out, in]` order, as unmask always has, so a
+/// seeded model is the one it was.
+pub const INIT_STD: f64 = 0.02;
+const WEIGHT_INIT: Init = Init::NormalHfLayout { std: INIT_STD };
 
 /// Hugging Face names of the MLM head for each model kind.
 pub struct HeadNames {
@@ -87,7 +50,8 @@ pub fn head_names(kind: ModelKind) -> HeadNames {
     }
 }
 
-/// The model prefix transformers puts before encoder names in `*ForMaskedLM` checkpoints.
+/// The model prefix transformers puts before encoder names in `*ForMaskedLM` checkpoints
+/// (a bare `BertModel`/`RobertaModel` checkpoint has none).
 pub fn model_prefix(kind: ModelKind) -> &'static str {
     match kind {
         ModelKind::Roberta => "roberta.",
@@ -95,108 +59,9 @@ pub fn model_prefix(kind: ModelKind) -> &'static str {
     }
 }
 
-pub fn layer_prefix(i: usize) -> String {
-    format!("encoder.layer.{i}")
-}
-
-fn linear<B: Backend, S: ParamSource<B>>(
-    src: &mut S,
-    name: &str,
-    d_in: usize,
-    d_out: usize,
-) -> Result<Linear<B>, ModelError> {
-    // transformers stores dense weights [out, in]; burn's Linear keeps [in, out]. The
-    // transpose is materialised: a strided weight view slows every matmul down.
-    let weight = src
-        .tensor2(&format!("{name}.weight"), [d_out, d_in])?
-        .transpose();
-    let device = weight.device();
-    let weight = Tensor::from_data(weight.into_data(), &device);
-    let bias = src.tensor1(&format!("{name}.bias"), d_out, ParamRole::Bias)?;
-    Ok(Linear {
-        weight: Param::from_tensor(weight),
-        bias: Some(Param::from_tensor(bias)),
-    })
-}
-
-fn layer_norm<B: Backend, S: ParamSource<B>>(
-    src: &mut S,
-    name: &str,
-    config: &MaskedLmConfig,
-    device: &B::Device,
-) -> Result<LayerNorm<B>, ModelError> {
-    let d = config.hidden_size;
-    let mut ln = init::layer_norm(d, config.layer_norm_eps, device);
-    ln.gamma = Param::from_tensor(src.tensor1(&format!("{name}.weight"), d, ParamRole::Scale)?);
-    ln.beta = Some(Param::from_tensor(src.tensor1(
-        &format!("{name}.bias"),
-        d,
-        ParamRole::Bias,
-    )?));
-    Ok(ln)
-}
-
-fn embedding<B: Backend, S: ParamSource<B>>(
-    src: &mut S,
-    name: &str,
-    shape: [usize; 2],
-) -> Result<Embedding<B>, ModelError> {
-    Ok(Embedding {
-        weight: Param::from_tensor(src.tensor2(&format!("{name}.weight"), shape)?),
-    })
-}
-
-pub fn build_encoder<B: Backend, S: ParamSource<B>>(
-    config: &MaskedLmConfig,
-    device: &B::Device,
-    src: &mut S,
-) -> Result<(Embeddings<B>, Vec<EncoderLayer<B>>), ModelError> {
-    let h = config.hidden_size;
-    let embeddings = Embeddings {
-        word: embedding(src, "embeddings.word_embeddings", [config.vocab_size, h])?,
-        position: embedding(
-            src,
-            "embeddings.position_embeddings",
-            [config.max_position_embeddings, h],
-        )?,
-        token_type: embedding(
-            src,
-            "embeddings.token_type_embeddings",
-            [config.type_vocab_size, h],
-        )?,
-        layer_norm: layer_norm(src, "embeddings.LayerNorm", config, device)?,
-        dropout: Dropout::new(config.hidden_dropout_prob),
-        kind: config.model_type,
-        pad_token_id: config.pad_token_id,
-    };
-    let mut layers = Vec::with_capacity(config.num_hidden_layers);
-    for i in 0..config.num_hidden_layers {
-        let p = layer_prefix(i);
-        let ffn = config.intermediate_size;
-        layers.push(EncoderLayer {
-            attention: SelfAttention {
-                query: linear(src, &format!("{p}.attention.self.query"), h, h)?,
-                key: linear(src, &format!("{p}.attention.self.key"), h, h)?,
-                value: linear(src, &format!("{p}.attention.self.value"), h, h)?,
-                output: linear(src, &format!("{p}.attention.output.dense"), h, h)?,
-                layer_norm: layer_norm(
-                    src,
-                    &format!("{p}.attention.output.LayerNorm"),
-                    config,
-                    device,
-                )?,
-                attention_dropout: Dropout::new(config.attention_probs_dropout_prob),
-                output_dropout: Dropout::new(config.hidden_dropout_prob),
-                num_heads: config.num_attention_heads,
-            },
-            intermediate: linear(src, &format!("{p}.intermediate.dense"), h, ffn)?,
-            output: linear(src, &format!("{p}.output.dense"), ffn, h)?,
-            layer_norm: layer_norm(src, &format!("{p}.output.LayerNorm"), config, device)?,
-            dropout: Dropout::new(config.hidden_dropout_prob),
-            activation: Activation::new(config.hidden_act),
-        });
-    }
-    Ok((embeddings, layers))
+/// The name of the word-embedding matrix, which the decoder is tied to.
+pub fn word_embeddings_name(kind: ModelKind) -> String {
+    format!("{}embeddings.word_embeddings.weight", model_prefix(kind))
 }
 
 /// The MLM head's activation, as transformers has it: `RobertaLMHead` always applies
@@ -209,32 +74,158 @@ pub fn head_act(config: &MaskedLmConfig) -> ActivationKind {
     }
 }
 
-pub fn build_head<B: Backend, S: ParamSource<B>>(
-    config: &MaskedLmConfig,
-    device: &B::Device,
-    src: &mut S,
-) -> Result<MlmHead<B>, ModelError> {
-    let names = head_names(config.model_type);
-    let h = config.hidden_size;
-    Ok(MlmHead {
-        dense: linear(src, names.dense, h, h)?,
-        layer_norm: layer_norm(src, names.layer_norm, config, device)?,
-        bias: Param::from_tensor(src.tensor1(names.bias, config.vocab_size, ParamRole::Bias)?),
-        activation: Activation::new(head_act(config)),
-    })
+fn linear<B: Backend>(d_in: usize, d_out: usize, device: &B::Device) -> Linear<B> {
+    Linear {
+        weight: placeholder([d_in, d_out], device),
+        bias: Some(placeholder([d_out], device)),
+    }
 }
 
-pub fn build<B: Backend, S: ParamSource<B>>(
-    config: &MaskedLmConfig,
-    device: &B::Device,
-    src: &mut S,
-) -> Result<MaskedLm<B>, ModelError> {
-    let (embeddings, layers) = build_encoder(config, device, src)?;
-    let head = build_head(config, device, src)?;
-    Ok(MaskedLm {
+fn layer_norm<B: Backend>(config: &MaskedLmConfig, device: &B::Device) -> LayerNorm<B> {
+    let d = config.hidden_size;
+    let mut norm = LayerNormConfig::new(d)
+        .with_epsilon(config.layer_norm_eps)
+        .init(device);
+    norm.gamma = placeholder([d], device);
+    norm.beta = Some(placeholder([d], device));
+    norm
+}
+
+fn embedding<B: Backend>(rows: usize, h: usize, device: &B::Device) -> Embedding<B> {
+    Embedding {
+        weight: placeholder([rows, h], device),
+    }
+}
+
+/// The model with every parameter shaped but not computed; a walk fills them.
+pub fn skeleton<B: Backend>(config: &MaskedLmConfig, device: &B::Device) -> MaskedLm<B> {
+    let (h, ffn) = (config.hidden_size, config.intermediate_size);
+    let embeddings = Embeddings {
+        word: embedding(config.vocab_size, h, device),
+        position: embedding(config.max_position_embeddings, h, device),
+        token_type: embedding(config.type_vocab_size, h, device),
+        layer_norm: layer_norm(config, device),
+        dropout: Dropout::new(config.hidden_dropout_prob),
+        kind: config.model_type,
+        pad_token_id: config.pad_token_id,
+    };
+    let layers = (0..config.num_hidden_layers)
+        .map(|_| EncoderLayer {
+            attention: SelfAttention {
+                query: linear(h, h, device),
+                key: linear(h, h, device),
+                value: linear(h, h, device),
+                output: linear(h, h, device),
+                layer_norm: layer_norm(config, device),
+                attention_dropout: Dropout::new(config.attention_probs_dropout_prob),
+                output_dropout: Dropout::new(config.hidden_dropout_prob),
+                num_heads: config.num_attention_heads,
+            },
+            intermediate: linear(h, ffn, device),
+            output: linear(ffn, h, device),
+            layer_norm: layer_norm(config, device),
+            dropout: Dropout::new(config.hidden_dropout_prob),
+            activation: Activation::new(config.hidden_act),
+        })
+        .collect();
+    let head = MlmHead {
+        dense: linear(h, h, device),
+        layer_norm: layer_norm(config, device),
+        bias: placeholder([config.vocab_size], device),
+        activation: Activation::new(head_act(config)),
+    };
+    MaskedLm {
         embeddings,
         layers,
         head,
         config: config.clone(),
-    })
+    }
+}
+
+impl<B: Backend> MaskedLm<B> {
+    /// The encoder (`roberta.*` / `bert.*`): embeddings, then every layer. Random init draws
+    /// in this order: word, position and token-type embeddings, then per layer query, key,
+    /// value, attention output, intermediate, output.
+    pub fn walk_encoder<V: ParamVisitor<B>>(&mut self, v: &mut V) -> Result<(), ModelError> {
+        let prefix = model_prefix(self.config.model_type);
+        let e = &mut self.embeddings;
+        let p = format!("{prefix}embeddings");
+        visit_embedding(v, &format!("{p}.word_embeddings"), &mut e.word, WEIGHT_INIT)?;
+        visit_embedding(
+            v,
+            &format!("{p}.position_embeddings"),
+            &mut e.position,
+            WEIGHT_INIT,
+        )?;
+        visit_embedding(
+            v,
+            &format!("{p}.token_type_embeddings"),
+            &mut e.token_type,
+            WEIGHT_INIT,
+        )?;
+        visit_layer_norm(v, &format!("{p}.LayerNorm"), &mut e.layer_norm)?;
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            let p = format!("{prefix}encoder.layer.{i}");
+            let a = &mut layer.attention;
+            visit_linear(
+                v,
+                &format!("{p}.attention.self.query"),
+                &mut a.query,
+                WEIGHT_INIT,
+            )?;
+            visit_linear(
+                v,
+                &format!("{p}.attention.self.key"),
+                &mut a.key,
+                WEIGHT_INIT,
+            )?;
+            visit_linear(
+                v,
+                &format!("{p}.attention.self.value"),
+                &mut a.value,
+                WEIGHT_INIT,
+            )?;
+            visit_linear(
+                v,
+                &format!("{p}.attention.output.dense"),
+                &mut a.output,
+                WEIGHT_INIT,
+            )?;
+            visit_layer_norm(
+                v,
+                &format!("{p}.attention.output.LayerNorm"),
+                &mut a.layer_norm,
+            )?;
+            visit_linear(
+                v,
+                &format!("{p}.intermediate.dense"),
+                &mut layer.intermediate,
+                WEIGHT_INIT,
+            )?;
+            visit_linear(
+                v,
+                &format!("{p}.output.dense"),
+                &mut layer.output,
+                WEIGHT_INIT,
+            )?;
+            visit_layer_norm(v, &format!("{p}.output.LayerNorm"), &mut layer.layer_norm)?;
+        }
+        Ok(())
+    }
+
+    /// The MLM head: dense, LayerNorm and the bias (the decoder weight is the word
+    /// embeddings, the decoder bias the head's bias).
+    pub fn walk_head<V: ParamVisitor<B>>(&mut self, v: &mut V) -> Result<(), ModelError> {
+        let names = head_names(self.config.model_type);
+        let head = &mut self.head;
+        visit_linear(v, names.dense, &mut head.dense, WEIGHT_INIT)?;
+        visit_layer_norm(v, names.layer_norm, &mut head.layer_norm)?;
+        v.visit(names.bias, &mut head.bias, Layout::Plain, Init::Zeros)
+    }
+
+    /// Every parameter, by Hugging Face name.
+    pub fn walk<V: ParamVisitor<B>>(&mut self, v: &mut V) -> Result<(), ModelError> {
+        self.walk_encoder(v)?;
+        self.walk_head(v)
+    }
 }
