@@ -113,9 +113,11 @@ fn likelihood_curve<B: AutodiffBackend>(
     for (step, dir) in snapshots(causal)? {
         eprintln!("[ar-vs-diffusion] {} NLL at step {step}", causal.label);
         let mut model = CausalModel::<B::InnerBackend>::load(&dir, &ctx.device)?;
-        let blocks =
-            ctx.held_out
-                .blocks(&model.tokenizer, preset.data.block_len, preset.eval.sequences)?;
+        let blocks = ctx.held_out.blocks(
+            &model.tokenizer,
+            preset.data.block_len,
+            preset.eval.sequences,
+        )?;
         points.push(LikelihoodPoint {
             model: causal.label.clone(),
             step,
@@ -155,10 +157,7 @@ pub fn run<B: AutodiffBackend>(ctx: &mut Context<B>, report: &mut Report) -> Res
         None
     };
 
-    let masked = vec![
-        measure_masked(ctx, &linear)?,
-        measure_masked(ctx, &bert)?,
-    ];
+    let masked = vec![measure_masked(ctx, &linear)?, measure_masked(ctx, &bert)?];
     let likelihood = likelihood_curve(ctx, &causal_model, &[&linear, &bert])?;
 
     let prompts = ctx.prompts.clone();
@@ -211,7 +210,13 @@ pub fn run<B: AutodiffBackend>(ctx: &mut Context<B>, report: &mut Report) -> Res
     report.heading("Masked models: loss against mask rate and generation");
     add_comparison(report, &masked, &masked_controls, &e)?;
     add_likelihood(report, &likelihood, &causal_model.label)?;
-    add_speed(report, &rows, &speed_controls, &causal_model.label, prompts.len())?;
+    add_speed(
+        report,
+        &rows,
+        &speed_controls,
+        &causal_model.label,
+        prompts.len(),
+    )?;
     Ok(ArVsDiffusion {
         rows,
         likelihood,

@@ -13,9 +13,9 @@ use unmask_eval::{
     generative_perplexity_retokenized, loss_by_mask_rate, perplexity_bound,
 };
 use unmask_gpt2::GenerateOptions;
+use unmask_runtime::causal_lm::{AnyCausalLm, CausalLmScorer};
 use unmask_runtime::denoiser::MaskedLmDenoiser;
 use unmask_runtime::masked_lm::AnyMaskedLm;
-use unmask_runtime::causal_lm::{AnyCausalLm, CausalLmScorer};
 use unmask_sampler::{Canvas, NoObserver, Sampler, SamplerConfig};
 use unmask_text::TextTokenizer;
 
@@ -71,10 +71,7 @@ pub fn held_out_scores<B: Backend>(
     held_out: &HeldOut,
     preset: &Preset,
 ) -> Result<HeldOutScores> {
-    let block_len = preset
-        .data
-        .block_len
-        .min(model.model().max_sequence_len());
+    let block_len = preset.data.block_len.min(model.model().max_sequence_len());
     let blocks = held_out.blocks(&model.tokenizer, block_len, preset.eval.sequences)?;
     let masking = model.masking(preset.seed);
     let bound = perplexity_bound(

@@ -173,7 +173,10 @@ const BUILTIN: [(&str, &str); 5] = [
     ("cpu-small", include_str!("../presets/cpu-small.toml")),
     ("cpu-full", include_str!("../presets/cpu-full.toml")),
     ("seed", include_str!("../presets/seed.toml")),
-    ("seed-modernbert", include_str!("../presets/seed-modernbert.toml")),
+    (
+        "seed-modernbert",
+        include_str!("../presets/seed-modernbert.toml"),
+    ),
 ];
 
 impl Preset {

@@ -113,7 +113,10 @@ fn every_experiment_writes_a_well_formed_report() {
         let lines: Vec<&str> = csv.lines().collect();
         let (real, shuffled) = (lines[lines.len() - 2], lines[lines.len() - 1]);
         assert!(real.starts_with("real held-out text"), "{real}");
-        assert!(shuffled.starts_with("\"real text, words shuffled"), "{shuffled}");
+        assert!(
+            shuffled.starts_with("\"real text, words shuffled"),
+            "{shuffled}"
+        );
         for row in [real, shuffled] {
             let known: f64 = row.rsplit(',').nth(3).unwrap().parse().unwrap();
             assert!(known > 0.8, "{row}");

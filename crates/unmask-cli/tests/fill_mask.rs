@@ -97,7 +97,12 @@ fn a_causal_modernbert_is_refused_by_fill_mask() {
         serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
     json["causal"] = true.into();
     std::fs::write(&config, json.to_string()).unwrap();
-    let out = unmask(&["fill-mask", "--model", tmp.path().to_str().unwrap(), "a <mask>"]);
+    let out = unmask(&[
+        "fill-mask",
+        "--model",
+        tmp.path().to_str().unwrap(),
+        "a <mask>",
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("causal LM"), "{err}");

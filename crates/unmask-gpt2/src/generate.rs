@@ -110,4 +110,3 @@ pub fn generate_tokens(
     }
     Ok(generation)
 }
-

@@ -142,7 +142,10 @@ mod tests {
         let path = dir.path().join("config.toml");
         write_atomic(&path, b"a = 1").unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, want, "{mode:o} vs {want:o} (tempfile's private 0600?)");
+        assert_eq!(
+            mode, want,
+            "{mode:o} vs {want:o} (tempfile's private 0600?)"
+        );
     }
 
     #[test]

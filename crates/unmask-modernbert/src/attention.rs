@@ -76,10 +76,11 @@ impl<B: Backend> Attention<B> {
             if let Some(bias) = bias {
                 scores = scores + bias;
             }
-            self.attention_dropout
-                .forward(softmax(scores, 3))
-                .matmul(v)
+            self.attention_dropout.forward(softmax(scores, 3)).matmul(v)
         } else {
+            // The fused kernels take the bias at its full shape.
+            let keys = k.dims()[2];
+            let bias = bias.map(|b| b.expand([batch, self.num_heads, len, keys]));
             attention(q, k, v, None, bias, AttentionModuleOptions::default())
         };
         let context = context.swap_dims(1, 2).reshape([batch, len, hidden]);

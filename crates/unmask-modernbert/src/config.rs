@@ -136,9 +136,9 @@ fn one_theta(
     default: f64,
 ) -> Result<f64, ModelError> {
     match (v4, v5) {
-        (Some(a), Some(b)) if (a - b).abs() > 1e-9 * a.abs().max(1.0) => Err(config_error(format!(
-            "{v4_key} = {a} contradicts rope_parameters.{v5_key}.rope_theta = {b}"
-        ))),
+        (Some(a), Some(b)) if (a - b).abs() > 1e-9 * a.abs().max(1.0) => Err(config_error(
+            format!("{v4_key} = {a} contradicts rope_parameters.{v5_key}.rope_theta = {b}"),
+        )),
         (Some(a), _) | (None, Some(a)) => Ok(a),
         (None, None) => Ok(default),
     }

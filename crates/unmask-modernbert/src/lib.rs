@@ -19,7 +19,10 @@ use unmask_nn::hf_params::RandomInit;
 
 impl ModernBertConfig {
     /// A freshly initialised model, drawn from the backend's generator (seed it first).
-    pub fn init<B: Backend>(&self, device: &B::Device) -> Result<ModernBert<B>, unmask_nn::ModelError> {
+    pub fn init<B: Backend>(
+        &self,
+        device: &B::Device,
+    ) -> Result<ModernBert<B>, unmask_nn::ModelError> {
         self.validate()?;
         let mut model = params::skeleton(self, device);
         model.walk(&mut RandomInit { device })?;

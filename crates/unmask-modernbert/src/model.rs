@@ -79,16 +79,16 @@ impl<B: Backend> ModernBert<B> {
     ) -> Option<Tensor<B, 4>> {
         let half = self.config.local_attention / 2;
         let keys = past + len;
-        let hidden = |q: usize, k: usize| {
-            (self.config.causal && k > q) || (sliding && q.abs_diff(k) > half)
-        };
+        let hidden =
+            |q: usize, k: usize| (self.config.causal && k > q) || (sliding && q.abs_diff(k) > half);
         let values: Vec<f32> = (past..keys)
             .flat_map(|q| (0..keys).map(move |k| (q, k)))
             .map(|(q, k)| if hidden(q, k) { MASKED_SCORE } else { 0.0 })
             .collect();
-        values.iter().any(|&v| v != 0.0).then(|| {
-            Tensor::from_data(TensorData::new(values, [1, 1, len, keys]), device)
-        })
+        values
+            .iter()
+            .any(|&v| v != 0.0)
+            .then(|| Tensor::from_data(TensorData::new(values, [1, 1, len, keys]), device))
     }
 
     fn run_layers(
@@ -168,8 +168,11 @@ impl<B: Backend> ModernBert<B> {
     ) -> Tensor<B, 3> {
         let hidden = self.encode(input_ids, attention_mask);
         let [batch, seq, h] = hidden.dims();
-        self.head_logits(hidden.reshape([batch * seq, h]))
-            .reshape([batch, seq, self.config.vocab_size])
+        self.head_logits(hidden.reshape([batch * seq, h])).reshape([
+            batch,
+            seq,
+            self.config.vocab_size,
+        ])
     }
 
     /// Logits only at `flat_positions` (indices into the `batch * seq` positions of

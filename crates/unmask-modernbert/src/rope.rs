@@ -27,9 +27,8 @@ impl<B: Backend> Rope<B> {
                 sin.extend(angles.iter().map(|a| a.sin()));
             }
         }
-        let table = |v: Vec<f32>| {
-            Tensor::from_data(TensorData::new(v, [1, 1, len, head_dim]), device)
-        };
+        let table =
+            |v: Vec<f32>| Tensor::from_data(TensorData::new(v, [1, 1, len, head_dim]), device);
         Self {
             cos: table(cos),
             sin: table(sin),

@@ -55,7 +55,13 @@ fn save_round_trip_keeps_every_tensor_and_the_logits() {
     let (reloaded, report) = load_modernbert::<B>(&dir, &device).unwrap();
     assert_eq!(reloaded.config(), model.config());
     assert!(report.ignored.is_empty());
-    assert_eq!(max_diff(model.forward(batch(), None), reloaded.forward(batch(), None)), 0.0);
+    assert_eq!(
+        max_diff(
+            model.forward(batch(), None),
+            reloaded.forward(batch(), None)
+        ),
+        0.0
+    );
 }
 
 #[test]
@@ -67,12 +73,18 @@ fn random_init_is_seeded_and_saves_loadably() {
     let a = config.init::<B>(&device).unwrap();
     B::seed(&device, 3);
     let b = config.init::<B>(&device).unwrap();
-    assert_eq!(max_diff(a.forward(batch(), None), b.forward(batch(), None)), 0.0);
+    assert_eq!(
+        max_diff(a.forward(batch(), None), b.forward(batch(), None)),
+        0.0
+    );
     let tensors = to_tensors(&a).unwrap();
     let wqkv = &tensors["model.layers.0.attn.Wqkv.weight"];
     assert_eq!(wqkv.shape, vec![96, 32]);
     let bound = 2.0 * config.initializer_range as f32 + 1e-6;
-    assert!(wqkv.data.iter().all(|v| v.abs() <= bound), "truncated at 2 std");
+    assert!(
+        wqkv.data.iter().all(|v| v.abs() <= bound),
+        "truncated at 2 std"
+    );
     let std = (wqkv.data.iter().map(|v| v * v).sum::<f32>() / wqkv.data.len() as f32).sqrt();
     assert!((0.014..0.02).contains(&std), "std {std}");
     assert!(!tensors.contains_key("model.layers.0.attn_norm.weight"));
@@ -80,7 +92,10 @@ fn random_init_is_seeded_and_saves_loadably() {
     let dir = tempfile::tempdir().unwrap();
     save_modernbert(&a, dir.path()).unwrap();
     let (c, _) = load_modernbert::<B>(dir.path(), &device).unwrap();
-    assert_eq!(max_diff(a.forward(batch(), None), c.forward(batch(), None)), 0.0);
+    assert_eq!(
+        max_diff(a.forward(batch(), None), c.forward(batch(), None)),
+        0.0
+    );
 }
 
 #[test]
@@ -129,10 +144,16 @@ fn edit_tensors(dir: &Path, edit: impl FnOnce(&mut unmask_nn::tensor_file::Tenso
 #[test]
 fn bad_configs_and_checkpoints_name_the_problem() {
     let e = load_err(|d| edit_config(d, |c| c["layer_types"][1] = "chunked_attention".into()));
-    assert!(e.contains("layer_types[1]") && e.contains("chunked_attention"), "{e}");
+    assert!(
+        e.contains("layer_types[1]") && e.contains("chunked_attention"),
+        "{e}"
+    );
 
     let e = load_err(|d| edit_config(d, |c| c["local_attention"] = 128.into()));
-    assert!(e.contains("local_attention 128") && e.contains("max_position_embeddings"), "{e}");
+    assert!(
+        e.contains("local_attention 128") && e.contains("max_position_embeddings"),
+        "{e}"
+    );
 
     let e = load_err(|d| {
         edit_config(d, |c| {
@@ -144,7 +165,10 @@ fn bad_configs_and_checkpoints_name_the_problem() {
     assert!(e.contains("hidden_size 34 is not a multiple"), "{e}");
 
     let e = load_err(|d| edit_config(d, |c| c["global_rope_theta"] = 5000.0.into()));
-    assert!(e.contains("global_rope_theta = 5000") && e.contains("contradicts"), "{e}");
+    assert!(
+        e.contains("global_rope_theta = 5000") && e.contains("contradicts"),
+        "{e}"
+    );
 
     let e = load_err(|d| edit_config(d, |c| c["model_type"] = "roberta".into()));
     assert!(e.contains("modernbert"), "{e}");
@@ -187,8 +211,12 @@ fn a_stored_tied_decoder_equal_to_the_embeddings_is_accepted() {
 
 #[test]
 fn sequence_length_is_checked() {
-    let config = ModernBertConfig::from_file(&fixture("tiny-modernbert").join("config.json")).unwrap();
+    let config =
+        ModernBertConfig::from_file(&fixture("tiny-modernbert").join("config.json")).unwrap();
     assert!(config.check_len(64).is_ok());
     let e = config.check_len(65).unwrap_err();
-    assert!(matches!(e, ModelError::Config(_)) && e.to_string().contains("65"), "{e}");
+    assert!(
+        matches!(e, ModelError::Config(_)) && e.to_string().contains("65"),
+        "{e}"
+    );
 }

@@ -64,7 +64,9 @@ fn check_masked_lm(model_dir: &str) {
     let dh = max_diff_unpadded(hidden, &exp["hidden_states"], &exp["attention_mask"]);
     let logits = model.forward(ids, Some(mask));
     let dl = max_diff_unpadded(logits, &exp["logits"], &exp["attention_mask"]);
-    eprintln!("{model_dir}: max |hidden - transformers| {dh:.1e}, max |logits - transformers| {dl:.1e}");
+    eprintln!(
+        "{model_dir}: max |hidden - transformers| {dh:.1e}, max |logits - transformers| {dl:.1e}"
+    );
     assert!(
         dh <= TOLERANCE && dl <= TOLERANCE,
         "{model_dir}: hidden {dh:e}, logits {dl:e}"
@@ -106,10 +108,7 @@ fn causal_lm_matches_transformers_with_causal_masks() {
     assert!(d <= TOLERANCE, "causal logits {d:e}");
     // And it is not the bidirectional model.
     let d_bidirectional = max_diff_unpadded(
-        model.forward(
-            ints(&exp["input_ids"]),
-            Some(ints(&exp["attention_mask"])),
-        ),
+        model.forward(ints(&exp["input_ids"]), Some(ints(&exp["attention_mask"]))),
         &exp["logits"],
         &exp["attention_mask"],
     );
@@ -123,7 +122,11 @@ fn padding_does_not_change_the_real_tokens() {
     let exp = expected("tiny-modernbert");
     let ids = ints(&exp["input_ids"]);
     let short: Tensor<B, 2, Int> = ids.slice([2..3, 0..9]);
-    let alone = model.forward(short, None).into_data().into_vec::<f32>().unwrap();
+    let alone = model
+        .forward(short, None)
+        .into_data()
+        .into_vec::<f32>()
+        .unwrap();
     let vocab = model.config().vocab_size;
     let want = &exp["logits"].data[2 * 24 * vocab..(2 * 24 + 9) * vocab];
     let diff = alone
@@ -150,7 +153,9 @@ fn kv_cache_decoding_equals_the_full_causal_pass() {
     assert_eq!(cache.len(), 24);
     let hidden = Tensor::cat(steps, 1);
     let [_, seq, h] = hidden.dims();
-    let cached = model.head_logits(hidden.reshape([seq, h])).reshape([1, seq, 400]);
+    let cached = model
+        .head_logits(hidden.reshape([seq, h]))
+        .reshape([1, seq, 400]);
     let diff: f32 = (cached - full).abs().max().into_scalar();
     assert!(diff <= TOLERANCE, "{diff:e}");
 }

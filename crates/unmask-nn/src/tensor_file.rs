@@ -37,6 +37,23 @@ pub fn find_weights(dir: &Path) -> Result<PathBuf, ModelError> {
         })
 }
 
+/// `model_type` of a Hugging Face model directory's `config.json` (empty when absent): what
+/// kind of model the directory holds (`bert`, `roberta`, `modernbert`, `gpt2`, ...).
+pub fn model_type(dir: &Path) -> Result<String, ModelError> {
+    let path = dir.join("config.json");
+    let text = std::fs::read_to_string(&path).map_err(|source| ModelError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| ModelError::Config(format!("{}: not valid JSON: {e}", path.display())))?;
+    Ok(value
+        .get("model_type")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string())
+}
+
 /// Reads every tensor of a `.safetensors` or PyTorch `.bin`/`.pt` file, through burn-store's
 /// readers (safetensors memory-mapped, PyTorch pickles without Python).
 pub fn read_tensors(path: &Path) -> Result<TensorMap, ModelError> {

@@ -10,12 +10,11 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 use unmask_eval::CausalScorer;
 use unmask_gpt2::{
-    GenerateOptions, Generation, Gpt2Error, Gpt2LmHead, generate_tokens, load_gpt2,
-    sliding_windows,
+    GenerateOptions, Generation, Gpt2Error, Gpt2LmHead, generate_tokens, load_gpt2, sliding_windows,
 };
 use unmask_modernbert::{KvCache, ModernBert, load_modernbert};
 
-use crate::masked_lm::model_type;
+use unmask_nn::tensor_file::model_type;
 
 // One model per process: the size difference of the variants does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -53,7 +52,9 @@ impl<B: Backend> AnyCausalLm<B> {
                 }
                 Ok(Self::ModernBert(model))
             }
-            _ => Ok(Self::Gpt2(load_gpt2::<B>(dir, device).with_context(context)?.0)),
+            _ => Ok(Self::Gpt2(
+                load_gpt2::<B>(dir, device).with_context(context)?.0,
+            )),
         }
     }
 
@@ -87,7 +88,9 @@ impl<B: Backend> AnyCausalLm<B> {
             });
         }
         // The last new token is never fed back, so it needs no position.
-        let fed = prompt.len().saturating_add(opts.max_new_tokens.saturating_sub(1));
+        let fed = prompt
+            .len()
+            .saturating_add(opts.max_new_tokens.saturating_sub(1));
         if fed > c.max_sequence_len() {
             return Err(Gpt2Error::Options(format!(
                 "a {}-token prompt and {} new tokens exceed the model's {} positions",
@@ -126,7 +129,10 @@ impl<B: Backend> AnyCausalLm<B> {
                 .narrow(1, w.first_target - 1 - w.start, rows)
                 .reshape([rows, h]);
             let log_probs = log_softmax(model.head_logits(hidden), 1);
-            let targets: Vec<i64> = ids[w.first_target..w.end].iter().map(|&t| t as i64).collect();
+            let targets: Vec<i64> = ids[w.first_target..w.end]
+                .iter()
+                .map(|&t| t as i64)
+                .collect();
             let targets =
                 Tensor::<B, 2, Int>::from_data(TensorData::new(targets, [rows, 1]), device);
             nll.extend(readback(log_probs.gather(1, targets).neg())?);

@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use burn::tensor::{Int, Tensor, backend::Backend};
 use unmask_modernbert::{ModernBert, load_modernbert};
+use unmask_nn::tensor_file::model_type;
 use unmask_roberta::{MaskedLm, load_masked_lm};
 
 // One model per process: the size difference of the variants does not matter.
@@ -32,20 +33,6 @@ impl<B: Backend> From<ModernBert<B>> for AnyMaskedLm<B> {
 pub struct Loaded<B: Backend> {
     pub model: AnyMaskedLm<B>,
     pub fresh_head: bool,
-}
-
-/// `model_type` of the Hugging Face model directory `dir`.
-pub fn model_type(dir: &Path) -> Result<String> {
-    let path = dir.join("config.json");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not valid JSON", path.display()))?;
-    Ok(value
-        .get("model_type")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_string())
 }
 
 impl<B: Backend> AnyMaskedLm<B> {
@@ -108,7 +95,11 @@ impl<B: Backend> AnyMaskedLm<B> {
     }
 
     /// `[n, vocab]` logits at `flat_positions` of `hidden`.
-    pub fn logits_at(&self, hidden: Tensor<B, 3>, flat_positions: Tensor<B, 1, Int>) -> Tensor<B, 2> {
+    pub fn logits_at(
+        &self,
+        hidden: Tensor<B, 3>,
+        flat_positions: Tensor<B, 1, Int>,
+    ) -> Tensor<B, 2> {
         match self {
             Self::Bert(m) => m.logits_at(hidden, flat_positions),
             Self::ModernBert(m) => m.logits_at(hidden, flat_positions),

@@ -77,6 +77,50 @@ fn masked_lm_parity(dir: &str) {
     assert!(dl < PARITY, "{dir}: logits differ by {dl}");
 }
 
+/// ModernBERT (global and sliding layers, a padded batch): logits at the real positions, as a
+/// masked LM and as a causal LM, against transformers; KV-cache decoding against the full pass.
+#[test]
+fn modernbert_logits_match_transformers_on_the_gpu_backend() {
+    let device = Default::default();
+    let dir = fixture("unmask-modernbert", "tiny-modernbert");
+    let (mut model, _) = unmask_modernbert::load_modernbert::<Gpu>(&dir, &device).expect("load");
+    let exp = expected(dir.join("expected.safetensors"));
+    let real: Vec<bool> = exp["attention_mask"]
+        .data
+        .iter()
+        .map(|&m| m == 1.0)
+        .collect();
+    let unpadded = |got: Vec<f32>, want: &RawTensor| -> f32 {
+        let width = got.len() / real.len();
+        let keep = |v: &[f32]| -> Vec<f32> {
+            v.chunks(width)
+                .zip(&real)
+                .filter(|(_, r)| **r)
+                .flat_map(|(row, _)| row.to_vec())
+                .collect()
+        };
+        max_abs_diff(&keep(&got), &keep(&want.data))
+    };
+    for (causal, key) in [(false, "logits"), (true, "causal_logits")] {
+        model.config.causal = causal;
+        let input = ids::<Gpu>(&exp["input_ids"], &device);
+        let mask = ids::<Gpu>(&exp["attention_mask"], &device);
+        let d = unpadded(values(model.forward(input, Some(mask))), &exp[key]);
+        eprintln!("tiny-modernbert {key} on the GPU backend: max |diff| {d:e}");
+        assert!(d < PARITY, "{key} differ by {d}");
+    }
+    let row: Tensor<Gpu, 2, Int> = ids::<Gpu>(&exp["input_ids"], &device).slice([0..1, 0..24]);
+    let full = values(model.forward(row.clone(), None));
+    let mut cache = unmask_modernbert::KvCache::new(model.layers.len());
+    let mut steps = vec![model.forward_cached(row.clone().slice([0..1, 0..8]), &mut cache)];
+    for i in 8..24 {
+        steps.push(model.forward_cached(row.clone().slice([0..1, i..i + 1]), &mut cache));
+    }
+    let hidden = Tensor::cat(steps, 1).reshape([24, 32]);
+    let d = max_abs_diff(&values(model.head_logits(hidden)), &full);
+    assert!(d < PARITY, "KV-cache decoding differs by {d}");
+}
+
 #[test]
 fn roberta_logits_match_transformers_on_the_gpu_backend() {
     masked_lm_parity("tiny-roberta");

@@ -305,7 +305,7 @@ pub fn train<B: AutodiffBackend>(
             }
         };
         tokenizer.save(run_dir.join("tokenizer"))?;
-        if checkpoint_model_type(dir)? == "modernbert" {
+        if unmask_nn::tensor_file::model_type(dir)? == "modernbert" {
             let (model, report) = load_modernbert::<B>(dir, device).with_context(loading)?;
             announce(report.fresh_head);
             if model.config().causal {
@@ -378,20 +378,6 @@ pub fn train<B: AutodiffBackend>(
             masked.run(model, true, &data, device, &save)
         }
     }
-}
-
-/// `model_type` of a Hugging Face checkpoint directory's config.json.
-pub fn checkpoint_model_type(dir: &Path) -> Result<String> {
-    let path = dir.join("config.json");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not valid JSON", path.display()))?;
-    Ok(value
-        .get("model_type")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_string())
 }
 
 /// What training a masked LM as a diffusion model needs beyond the model and its data.

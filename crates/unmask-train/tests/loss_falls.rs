@@ -164,7 +164,10 @@ fn validation_loss_falls_for_modernbert_masked_and_causal() {
             summary.validation.first().unwrap(),
             summary.validation.last().unwrap(),
         );
-        eprintln!("modernbert causal={causal}: validation loss {:.4} -> {:.4}", first.1, last.1);
+        eprintln!(
+            "modernbert causal={causal}: validation loss {:.4} -> {:.4}",
+            first.1, last.1
+        );
         assert!(
             last.1 < first.1 - 0.5,
             "causal={causal}: validation loss did not fall: {first:?} -> {last:?}"
@@ -174,7 +177,11 @@ fn validation_loss_falls_for_modernbert_masked_and_causal() {
             unmask_modernbert::load_modernbert::<Flex>(&final_dir, &Default::default()).unwrap();
         assert_eq!(model.config().causal, causal);
         let snapshot = unmask_train::trainer::snapshot_dir(&tmp.path().join("run"), 20);
-        assert!(snapshot.join("model.safetensors").is_file(), "{}", snapshot.display());
+        assert!(
+            snapshot.join("model.safetensors").is_file(),
+            "{}",
+            snapshot.display()
+        );
         assert!(snapshot.join("tokenizer.json").is_file());
         assert!(!unmask_train::trainer::snapshot_dir(&tmp.path().join("run"), 40).exists());
     }
