@@ -18,15 +18,7 @@ use crate::params::{DECODER_BIAS, DECODER_WEIGHT, EMBEDDINGS, HEAD_DENSE, MODEL_
 
 pub const CONFIG_FILE: &str = "config.json";
 
-/// What loading did beyond the obvious.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LoadReport {
-    pub weights: PathBuf,
-    /// The checkpoint had no MLM head (a bare `ModernBertModel`): it was freshly initialised.
-    pub fresh_head: bool,
-    /// Tensors in the file a ModernBERT masked LM does not use (heads of other tasks).
-    pub ignored: Vec<String>,
-}
+pub use unmask_nn::hf_params::LoadReport;
 
 /// Loads `config.json` and the weights of a Hugging Face ModernBERT directory.
 pub fn load_modernbert<B: Backend>(

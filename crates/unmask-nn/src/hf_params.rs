@@ -15,6 +15,18 @@ use burn::tensor::{Distribution, Tensor, TensorData, backend::Backend};
 use crate::error::ModelError;
 use crate::tensor_file::{RawTensor, TensorMap};
 
+/// What loading a masked LM's checkpoint did beyond the obvious.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadReport {
+    /// The weights file that was read.
+    pub weights: std::path::PathBuf,
+    /// The checkpoint had no MLM head (a bare encoder, such as a sentence-transformers
+    /// `BertModel` or a `ModernBertModel`): the head was freshly initialised.
+    pub fresh_head: bool,
+    /// Tensors in the file the model does not use (pooler, heads of other tasks, buffers).
+    pub ignored: Vec<String>,
+}
+
 /// How a parameter starts when no checkpoint supplies it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Init {

@@ -16,17 +16,7 @@ use crate::params::{head_names, model_prefix, skeleton, word_embeddings_name};
 
 pub const CONFIG_FILE: &str = "config.json";
 
-/// What loading did beyond the obvious.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LoadReport {
-    /// The weights file that was read.
-    pub weights: PathBuf,
-    /// The checkpoint had no MLM head (an encoder-only model such as a sentence-transformers
-    /// `BertModel`): the head was freshly initialised.
-    pub fresh_head: bool,
-    /// Tensors present in the file that a masked LM does not use (pooler, NSP head, buffers).
-    pub ignored: Vec<String>,
-}
+pub use unmask_nn::hf_params::LoadReport;
 
 /// Loads `config.json` and the weights of a Hugging Face model directory.
 pub fn load_masked_lm<B: Backend>(
