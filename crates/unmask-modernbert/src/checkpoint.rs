@@ -9,7 +9,7 @@ use unmask_nn::ModelError;
 use unmask_nn::hf_params::{CheckpointTensors, Loader, RandomInit, Saver};
 pub use unmask_nn::tensor_file::{PYTORCH_FILE, SAFETENSORS_FILE};
 use unmask_nn::tensor_file::{
-    TensorMap, find_weights, read_tensors, write_atomically, write_safetensors,
+    TensorMap, model_dir_files, read_tensors, write_atomically, write_safetensors,
 };
 
 use crate::config::ModernBertConfig;
@@ -25,14 +25,8 @@ pub fn load_modernbert<B: Backend>(
     dir: &Path,
     device: &B::Device,
 ) -> Result<(ModernBert<B>, LoadReport), ModelError> {
-    if !dir.is_dir() {
-        return Err(ModelError::Io {
-            path: dir.to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such model directory"),
-        });
-    }
-    let config = ModernBertConfig::from_file(&dir.join(CONFIG_FILE))?;
-    let weights = find_weights(dir)?;
+    let (config, weights) = model_dir_files(dir)?;
+    let config = ModernBertConfig::from_file(&config)?;
     let (model, mut report) = from_tensors(&config, read_tensors(&weights)?, device)?;
     report.weights = weights;
     Ok((model, report))

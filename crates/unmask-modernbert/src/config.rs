@@ -223,14 +223,7 @@ impl ModernBertConfig {
     }
 
     pub fn from_file(path: &Path) -> Result<Self, ModelError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_json(&text).map_err(|err| match err {
-            ModelError::Config(msg) => ModelError::Config(format!("{}: {msg}", path.display())),
-            other => other,
-        })
+        unmask_nn::tensor_file::read_config(path, Self::from_json)
     }
 
     pub fn from_json(text: &str) -> Result<Self, ModelError> {

@@ -37,6 +37,33 @@ pub fn find_weights(dir: &Path) -> Result<PathBuf, ModelError> {
         })
 }
 
+/// The `config.json` and the weights file of a Hugging Face model directory (an error when
+/// the directory does not exist or holds no weights).
+pub fn model_dir_files(dir: &Path) -> Result<(PathBuf, PathBuf), ModelError> {
+    if !dir.is_dir() {
+        return Err(ModelError::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such model directory"),
+        });
+    }
+    Ok((dir.join("config.json"), find_weights(dir)?))
+}
+
+/// Reads a `config.json` and parses it with `parse`; a config error names the file.
+pub fn read_config<T>(
+    path: &Path,
+    parse: impl FnOnce(&str) -> Result<T, ModelError>,
+) -> Result<T, ModelError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text).map_err(|err| match err {
+        ModelError::Config(msg) => ModelError::Config(format!("{}: {msg}", path.display())),
+        other => other,
+    })
+}
+
 /// `model_type` of a Hugging Face model directory's `config.json` (empty when absent): what
 /// kind of model the directory holds (`bert`, `roberta`, `modernbert`, `gpt2`, ...).
 pub fn model_type(dir: &Path) -> Result<String, ModelError> {

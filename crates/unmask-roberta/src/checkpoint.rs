@@ -8,7 +8,9 @@ use burn::tensor::backend::Backend;
 use unmask_nn::ModelError;
 use unmask_nn::hf_params::{CheckpointTensors, Loader, RandomInit, Saver};
 pub use unmask_nn::tensor_file::{PYTORCH_FILE, SAFETENSORS_FILE, find_weights};
-use unmask_nn::tensor_file::{TensorMap, read_tensors, write_atomically, write_safetensors};
+use unmask_nn::tensor_file::{
+    TensorMap, model_dir_files, read_tensors, write_atomically, write_safetensors,
+};
 
 use crate::config::MaskedLmConfig;
 use crate::model::MaskedLm;
@@ -23,14 +25,8 @@ pub fn load_masked_lm<B: Backend>(
     dir: &Path,
     device: &B::Device,
 ) -> Result<(MaskedLm<B>, LoadReport), ModelError> {
-    if !dir.is_dir() {
-        return Err(ModelError::Io {
-            path: dir.to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such model directory"),
-        });
-    }
-    let config = MaskedLmConfig::from_file(&dir.join(CONFIG_FILE))?;
-    let weights = find_weights(dir)?;
+    let (config, weights) = model_dir_files(dir)?;
+    let config = MaskedLmConfig::from_file(&config)?;
     let tensors = read_tensors(&weights)?;
     let (model, mut report) = from_tensors(&config, tensors, device)?;
     report.weights = weights;
