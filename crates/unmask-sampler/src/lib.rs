@@ -17,6 +17,7 @@ mod generation;
 mod nucleus;
 mod observer;
 mod policy;
+pub mod reference;
 pub mod rng;
 mod rules;
 mod sampler;
