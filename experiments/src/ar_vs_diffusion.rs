@@ -122,14 +122,14 @@ fn likelihood_curve<B: AutodiffBackend>(
             model: causal.label.clone(),
             step,
             training_tokens: step * tokens_per_step,
-            nll_per_token: measure::causal_nll_per_token(&mut model, &blocks)?,
+            nll_per_token: measure::causal_scores(&mut model, &blocks, || {})?.nll_per_token,
         });
     }
     for model in diffusion {
         for (step, dir) in snapshots(model)? {
             eprintln!("[ar-vs-diffusion] {} bound at step {step}", model.label);
             let mut masked = MaskedModel::<B::InnerBackend>::load(&dir, &ctx.device)?;
-            let scores = measure::held_out_scores(&mut masked, &ctx.held_out, &preset)?;
+            let scores = measure::preset_scores(&mut masked, &ctx.held_out, &preset)?;
             points.push(LikelihoodPoint {
                 model: model.label.clone(),
                 step,
@@ -164,7 +164,9 @@ pub fn run<B: AutodiffBackend>(ctx: &mut Context<B>, report: &mut Report) -> Res
     let mut rows = Vec::new();
     let causal = CausalModel::<B::InnerBackend>::load(&causal_model.dir, &ctx.device)?;
     eprintln!("[ar-vs-diffusion] {}", causal_model.label);
-    let samples = one_at_a_time(&prompts, |p| causal.samples(p, e.gen_len, seed))?;
+    let samples = one_at_a_time(&prompts, |p| {
+        measure::causal_samples(&causal, p, e.gen_len, seed)
+    })?;
     let generated = ctx.score(&causal.tokenizer, samples)?;
     rows.push(ArRow {
         model: causal_model.label.clone(),

@@ -4,10 +4,11 @@
 use anyhow::Result;
 use burn::tensor::backend::AutodiffBackend;
 use serde::Serialize;
-use unmask_eval::{GenPplReport, SampleStats, WordStats};
 
 use crate::context::Context;
-use crate::measure::{self, HeldOutScores, MaskedModel, Samples};
+pub use unmask_runtime::measure::{Controls, Generated};
+
+use crate::measure::{self, HeldOutScores, MaskedModel};
 use crate::models::TrainedModel;
 
 /// One model's row of a comparison.
@@ -28,30 +29,6 @@ pub struct ModelResult {
 
 /// The seed's generation loop ran ten denoising steps.
 pub const SEED_LOOP_STEPS: usize = 10;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Generated {
-    pub samples: Samples,
-    pub gen_ppl: GenPplReport,
-    /// On the generator's tokens.
-    pub stats: SampleStats,
-    /// On whitespace words: comparable across tokenizers and with real text.
-    pub words: WordStats,
-}
-
-/// The rows every table of samples is read against.
-#[derive(Debug, Clone, Serialize)]
-pub struct Controls {
-    /// Real held-out text of the samples' mean length.
-    pub real: Generated,
-    /// The same texts, words shuffled within each: what word salad scores.
-    pub shuffled: Generated,
-}
-
-impl Controls {
-    pub const REAL: &str = "real held-out text";
-    pub const SHUFFLED: &str = "real text, words shuffled within each sample";
-}
 
 /// Measures `model`, or returns its measurement from an earlier experiment of this run
 /// (the measurement is deterministic: same blocks, masks, prompts and seeds).
@@ -75,7 +52,7 @@ fn measure_anew<B: AutodiffBackend>(
     eprintln!("[{}] measuring", model.label);
     let preset = ctx.preset.clone();
     let mut masked = MaskedModel::<B::InnerBackend>::load(&model.dir, &ctx.device)?;
-    let scores = measure::held_out_scores(&mut masked, &ctx.held_out, &preset)?;
+    let scores = measure::preset_scores(&mut masked, &ctx.held_out, &preset)?;
     let e = &preset.eval;
     let gen_len = gen_len(&preset, model);
     let prompted = measure::diffusion_samples(

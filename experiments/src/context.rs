@@ -6,12 +6,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use burn::tensor::backend::AutodiffBackend;
-use unmask_eval::{SampleStats, SpeedReport, WordStats, WordVocabulary};
+use unmask_eval::WordVocabulary;
 use unmask_text::TextTokenizer;
 
 use crate::compare::{Controls, Generated, ModelResult};
-use crate::held_out::HeldOut;
-use crate::measure::{self, CausalModel, Samples};
+use crate::measure::{CausalModel, HeldOut, SampleScorer, Samples, train_vocabulary};
 use crate::models::{self, ModelSpec, TrainedModel};
 use crate::preset::Preset;
 
@@ -35,8 +34,7 @@ impl<B: AutodiffBackend> Context<B> {
     pub fn new(preset: Preset, out: &Path, device: B::Device) -> Result<Self> {
         let held_out = HeldOut::load(&preset.corpus)?;
         let prompts = held_out.prompts(preset.eval.prompts, preset.eval.prompt_words)?;
-        let train = unmask_train::data::load_splits(&preset.corpus)?.train;
-        let vocabulary = WordVocabulary::from_texts(train.iter().map(|d| d.text.as_str()));
+        let vocabulary = train_vocabulary(&preset.corpus)?;
         Ok(Self {
             preset,
             device,
@@ -74,14 +72,14 @@ impl<B: AutodiffBackend> Context<B> {
 
     /// Generative perplexity and diversity of samples decoded by `generator`.
     pub fn score(&mut self, generator: &TextTokenizer, samples: Samples) -> Result<Generated> {
-        let gen_ppl = measure::generative_perplexity(self.evaluator()?, generator, &samples)?;
-        let stats = SampleStats::from_samples(&samples.tokens);
-        let words = WordStats::from_texts(&samples.texts, &self.vocabulary);
-        Ok(Generated {
-            samples,
-            gen_ppl,
-            stats,
-            words,
+        self.sample_scorer()?.score(generator, samples)
+    }
+
+    fn sample_scorer(&mut self) -> Result<SampleScorer<'_, B::InnerBackend>> {
+        self.evaluator()?;
+        Ok(SampleScorer {
+            evaluator: &mut self.evaluator.as_mut().expect("loaded above").1,
+            vocabulary: &self.vocabulary,
         })
     }
 
@@ -89,26 +87,12 @@ impl<B: AutodiffBackend> Context<B> {
     /// `words` words spread over the held-out split) and the same texts with their words
     /// shuffled within each sample, scored like samples.
     pub fn controls(&mut self, n: usize, words: usize) -> Result<Controls> {
-        let texts = self.held_out.reference_texts(n, words.max(1));
-        let shuffled = HeldOut::shuffled_words(&texts, self.preset.seed);
-        let real = self.score_texts(texts)?;
-        let shuffled = self.score_texts(shuffled)?;
-        Ok(Controls { real, shuffled })
-    }
-
-    fn score_texts(&mut self, texts: Vec<String>) -> Result<Generated> {
-        let tokenizer = self.evaluator()?.tokenizer.clone();
-        let tokens = texts
-            .iter()
-            .map(|text| Ok(tokenizer.encode(text, false)?))
-            .collect::<Result<Vec<_>>>()?;
-        let samples = Samples {
-            prompts: vec![String::new(); texts.len()],
-            tokens,
-            texts,
-            speed: SpeedReport::from_duration(0, 0, std::time::Duration::ZERO),
+        self.evaluator()?;
+        let mut scorer = SampleScorer {
+            evaluator: &mut self.evaluator.as_mut().expect("loaded above").1,
+            vocabulary: &self.vocabulary,
         };
-        self.score(&tokenizer, samples)
+        scorer.controls(&self.held_out, n, words, self.preset.seed)
     }
 
     pub fn report_dir(&self, experiment: &str) -> PathBuf {

@@ -7,7 +7,6 @@ pub mod bert_vs_diffusion;
 pub mod compare;
 pub mod comparison_report;
 pub mod context;
-pub mod held_out;
 pub mod measure;
 pub mod models;
 pub mod preset;

@@ -4,11 +4,13 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
+use unmask_cli::eval::{Eval, GenerationRequest};
 use unmask_cli::fill_mask::{FillMask, print_table, to_json};
 use unmask_cli::generate::{CanvasSpec, Generate};
 use unmask_cli::tokenizer_cmd::train_tokenizer;
 use unmask_cli::train_cmd::Train;
 use unmask_runtime::device::{DeviceSpec, run_on};
+use unmask_runtime::measure::HeldOutOptions;
 use unmask_runtime::source::model_dir;
 use unmask_sampler::SamplerConfig;
 use unmask_train::TrainOptions;
@@ -42,6 +44,9 @@ enum Command {
     Generate(GenerateArgs),
     /// Train a masked LM as a diffusion model from a TOML config or a shipped preset.
     Train(TrainArgs),
+    /// Measure a model on held-out text: the ELBO bound and loss vs mask rate (masked LM) or
+    /// NLL (causal LM), per token and per word; optionally samples scored by an evaluator.
+    Eval(EvalArgs),
     /// Tokenizer tools.
     #[command(subcommand)]
     Tokenizer(TokenizerCommand),
@@ -142,6 +147,66 @@ struct TrainArgs {
     #[arg(long, hide = true)]
     stop_after: Option<usize>,
     /// Log lines instead of a progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// The model: a local directory or a Hub id; a masked LM (BERT, RoBERTa, MiniLM,
+    /// ModernBERT) or a causal LM (GPT-2, causal ModernBERT).
+    #[arg(long)]
+    model: String,
+    /// The corpus: sotu, moby-dick, a file or directory of text, JSON Lines or Parquet, or
+    /// hf:OWNER/NAME[/CONFIG].
+    #[arg(long)]
+    corpus: String,
+    /// train, validation or test (default: test; validation for hf: corpora).
+    #[arg(long)]
+    split: Option<String>,
+    /// Held-out blocks, spread evenly over the split.
+    #[arg(long, default_value_t = 64)]
+    blocks: usize,
+    /// Tokens per block (a masked LM's capped at its longest sequence).
+    #[arg(long, default_value_t = 128)]
+    block_len: usize,
+    /// Gauss-Legendre nodes of the ELBO bound.
+    #[arg(long, default_value_t = 8)]
+    quadrature_nodes: usize,
+    /// Mask rates of the loss curve, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "0.05,0.15,0.3,0.5,0.7,0.85,1.0"
+    )]
+    mask_rates: Vec<f64>,
+    /// Seed of the mask draws, the samples and the shuffled-words control.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Draw this many samples from nothing and score them (needs --evaluator).
+    #[arg(long, requires = "evaluator")]
+    generate: Option<usize>,
+    /// A causal LM (directory or Hub id) that scores the samples: generative perplexity.
+    #[arg(long)]
+    evaluator: Option<String>,
+    /// Tokens per sample.
+    #[arg(long, default_value_t = 64)]
+    length: usize,
+    /// The diffusion sampler: seed | ancestral | prob | margin | entropy | random | threshold.
+    #[arg(long, default_value = "ancestral")]
+    policy: String,
+    /// The diffusion sampler's step budget.
+    #[arg(long, default_value_t = 32)]
+    steps: usize,
+    #[arg(long, default_value = "cpu")]
+    device: DeviceSpec,
+    /// Print the result as JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Also write a report (report.md, CSV, the loss-vs-mask-rate figure, results.json).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// No progress bar.
     #[arg(long)]
     quiet: bool,
 }
@@ -263,6 +328,46 @@ fn run(cli: Cli) -> Result<()> {
                     summary.steps_done
                 );
                 std::process::exit(unmask_cli::interrupt::INTERRUPTED_EXIT_CODE.into());
+            }
+        }
+        Command::Eval(a) => {
+            let generation = match (a.generate, &a.evaluator) {
+                (Some(samples), Some(evaluator)) => Some(GenerationRequest {
+                    samples,
+                    length: a.length,
+                    policy: a.policy.clone(),
+                    steps: a.steps,
+                    evaluator: model_dir(evaluator)?,
+                }),
+                _ => None,
+            };
+            let job = Eval {
+                model_dir: model_dir(&a.model)?,
+                model_label: a.model.clone(),
+                corpus: a.corpus.clone(),
+                split: a.split.clone(),
+                held_out: HeldOutOptions {
+                    block_len: a.block_len,
+                    blocks: a.blocks,
+                    quadrature_nodes: a.quadrature_nodes,
+                    mask_rates: a.mask_rates.clone(),
+                    seed: a.seed,
+                },
+                generation,
+                progress: !a.quiet,
+            };
+            job.check().map_err(anyhow::Error::msg)?;
+            let result = run_on(a.device, job)?;
+            if let Some(dir) = &a.out {
+                let command: Vec<String> = std::env::args().collect();
+                let path =
+                    unmask_cli::eval::report::write_report(&result, &command.join(" "), dir)?;
+                eprintln!("report written to {}", path.display());
+            }
+            if a.json {
+                say!("{}", serde_json::to_string_pretty(&result)?);
+            } else {
+                say!("{}", result.to_text()?);
             }
         }
         Command::Tokenizer(TokenizerCommand::Train {

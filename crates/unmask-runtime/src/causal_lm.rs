@@ -58,6 +58,13 @@ impl<B: Backend> AnyCausalLm<B> {
         }
     }
 
+    pub fn vocab_size(&self) -> usize {
+        match self {
+            Self::Gpt2(m) => m.config().vocab_size,
+            Self::ModernBert(m) => m.config().vocab_size,
+        }
+    }
+
     /// The longest sequence the model reads.
     pub fn max_len(&self) -> usize {
         match self {
@@ -139,6 +146,26 @@ impl<B: Backend> AnyCausalLm<B> {
         }
         Ok(nll)
     }
+}
+
+/// What the model in `dir` is, read from its config.json: a causal LM (GPT-2, or a ModernBERT
+/// with `causal: true`) or a masked LM (BERT, RoBERTa, MiniLM, a masked ModernBERT).
+pub fn is_causal(dir: &Path) -> Result<bool> {
+    let kind =
+        model_type(dir).with_context(|| format!("reading the model in {}", dir.display()))?;
+    Ok(match kind.as_str() {
+        "gpt2" => true,
+        "modernbert" => {
+            let path = dir.join("config.json");
+            let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)
+                .with_context(|| format!("{}: not valid JSON", path.display()))?;
+            config
+                .get("causal")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false)
+        }
+        _ => false,
+    })
 }
 
 /// A causal LM behind the evaluator's `CausalScorer` trait.

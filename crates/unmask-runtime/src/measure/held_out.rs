@@ -1,37 +1,82 @@
-//! The held-out text every model is measured on: the corpus's test split (the validation
-//! split for Hub corpora), as token blocks for each tokenizer and as text prompts.
+//! The held-out text a model is measured on: one split of a corpus (by default its test
+//! split, the validation split for Hub corpora), as token blocks for each tokenizer, as text
+//! prompts and as stretches of real text.
 
 use anyhow::{Result, bail};
 use unmask_text::{BlockPacker, CorpusSpec, Split, TextTokenizer};
 
 pub struct HeldOut {
+    /// The corpus as given (`sotu`, a path, `hf:OWNER/NAME`).
+    pub corpus: String,
     pub split: &'static str,
     pub documents: Vec<String>,
 }
 
+/// The splits a Hub corpus has (its Parquet export's `train` and `validation`).
+const HUB_SPLITS: [Split; 2] = [Split::Train, Split::Validation];
+
 impl HeldOut {
-    pub fn load(corpus: &str) -> Result<Self> {
+    /// The default held-out split of `corpus`: `test`, or `validation` for `hf:` corpora
+    /// (the Hub's Parquet export has no test split here).
+    pub fn default_split(corpus: &str) -> Split {
         if corpus.starts_with("hf:") {
-            let splits = unmask_train::data::load_splits(corpus)?;
-            return Ok(Self {
-                split: "validation",
-                documents: splits.validation.into_iter().map(|d| d.text).collect(),
-            });
+            Split::Validation
+        } else {
+            Split::Test
         }
-        let corpus = CorpusSpec::parse(corpus)?.load()?;
-        let documents: Vec<String> = corpus
-            .nonempty_split(Split::Test)?
+    }
+
+    /// A split by name: `train`, `validation` or `test`.
+    pub fn parse_split(name: &str) -> Result<Split> {
+        Split::ALL
             .into_iter()
-            .map(|d| d.text.clone())
-            .collect();
+            .find(|s| s.name() == name.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "`{name}` is not a split; a corpus has the splits train, validation and test"
+                )
+            })
+    }
+
+    /// The [`HeldOut::default_split`] of `corpus`.
+    pub fn load(corpus: &str) -> Result<Self> {
+        Self::load_split(corpus, Self::default_split(corpus))
+    }
+
+    /// The documents of `split` of `corpus`; a split the corpus does not have, or an empty
+    /// one, is an error naming both.
+    pub fn load_split(corpus: &str, split: Split) -> Result<Self> {
+        let documents: Vec<String> = if corpus.starts_with("hf:") {
+            if !HUB_SPLITS.contains(&split) {
+                bail!(
+                    "{corpus} has no {split} split: a Hub corpus is read as its train and \
+                     validation splits (use --split validation)"
+                );
+            }
+            let splits = unmask_train::data::load_splits(corpus)?;
+            let docs = match split {
+                Split::Train => splits.train,
+                _ => splits.validation,
+            };
+            docs.into_iter().map(|d| d.text).collect()
+        } else {
+            let loaded = CorpusSpec::parse(corpus)?.load()?;
+            loaded
+                .nonempty_split(split)?
+                .into_iter()
+                .map(|d| d.text.clone())
+                .collect()
+        };
         Ok(Self {
-            split: "test",
+            corpus: corpus.to_string(),
+            split: split.name(),
             documents,
         })
     }
 
     /// `n` blocks of `block_len` tokens of the held-out text under `tokenizer`, spread
-    /// evenly over the whole split (every block when it has `n` or fewer).
+    /// evenly over the whole split (every block when it has `n` or fewer; see
+    /// [`HeldOut::exactly_blocks`]).
     pub fn blocks(
         &self,
         tokenizer: &TextTokenizer,
@@ -41,12 +86,38 @@ impl HeldOut {
         let packed = BlockPacker::new(block_len)?.pack(tokenizer, &self.documents, "held-out")?;
         let all: Vec<&[u32]> = packed.blocks.blocks().collect();
         if all.is_empty() {
-            bail!("the held-out split has less than one block of {block_len} tokens");
+            bail!(
+                "the {} split of {} has less than one block of {block_len} tokens",
+                self.split,
+                self.corpus
+            );
         }
         Ok(spread(all.len(), n)
             .into_iter()
             .map(|i| all[i].to_vec())
             .collect())
+    }
+
+    /// [`HeldOut::blocks`], but a split with fewer than `n` blocks is an error that says how
+    /// many it has: what a user who asked for `n` blocks is told.
+    pub fn exactly_blocks(
+        &self,
+        tokenizer: &TextTokenizer,
+        block_len: usize,
+        n: usize,
+    ) -> Result<Vec<Vec<u32>>> {
+        let blocks = self.blocks(tokenizer, block_len, n)?;
+        if blocks.len() < n {
+            bail!(
+                "the {} split of {} holds {} blocks of {block_len} tokens under this model's \
+                 tokenizer; {n} were asked for: ask for fewer blocks (--blocks), shorter ones \
+                 (--block-len) or use a larger corpus",
+                self.split,
+                self.corpus,
+                blocks.len()
+            );
+        }
+        Ok(blocks)
     }
 
     /// `n` stretches of real held-out text, each the `words` words that follow one of the
@@ -125,6 +196,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn splits_are_named() {
+        assert_eq!(HeldOut::parse_split("Test").unwrap(), Split::Test);
+        assert_eq!(
+            HeldOut::parse_split("validation").unwrap(),
+            Split::Validation
+        );
+        let err = HeldOut::parse_split("dev").unwrap_err().to_string();
+        assert!(err.contains("`dev` is not a split"), "{err}");
+        assert_eq!(HeldOut::default_split("hf:a/b"), Split::Validation);
+        assert_eq!(HeldOut::default_split("sotu"), Split::Test);
+    }
+
+    #[test]
     fn spread_covers_the_whole_range() {
         assert_eq!(spread(10, 3), vec![0, 3, 6]);
         assert_eq!(spread(3, 5), vec![0, 1, 2]);
@@ -149,6 +233,7 @@ mod tests {
     #[test]
     fn reference_texts_are_spread_word_stretches() {
         let held_out = HeldOut {
+            corpus: "test".into(),
             split: "test",
             documents: vec!["a b c d e f".into(), "g h i j k l".into()],
         };
