@@ -28,8 +28,8 @@ pub struct Attention<B: Backend> {
 }
 
 impl<B: Backend> Attention<B> {
-    /// `x`: `[batch, len, hidden]`; `bias`: additive, broadcastable to
-    /// `[batch, heads, len, keys]`. With `cache`, the keys are the cached ones followed by
+    /// `x`: `[batch, len, hidden]`; `bias`: additive, `[batch, heads, len, keys]` (at its full
+    /// shape: the CPU backend adds it in place, the fused GPU kernels require it). With `cache`, the keys are the cached ones followed by
     /// this call's, and the cache grows by `len`.
     pub fn forward(
         &self,
@@ -39,23 +39,14 @@ impl<B: Backend> Attention<B> {
         cache: Option<&mut Option<LayerCache<B>>>,
     ) -> Tensor<B, 3> {
         let [batch, len, hidden] = x.dims();
-        let head_dim = hidden / self.num_heads;
-        let mut qkv = self
-            .wqkv
-            .forward(x.clone())
-            .reshape([batch, len, 3, self.num_heads, head_dim])
-            .swap_dims(1, 3)
-            .chunk(3, 2)
-            .into_iter()
-            .map(|t| t.reshape([batch, self.num_heads, len, head_dim]));
-        let (q, k, v) = (
-            qkv.next().expect("q"),
-            qkv.next().expect("k"),
-            qkv.next().expect("v"),
-        );
-        let q = rope.apply(q);
-        let mut k = rope.apply(k);
-        let mut v = v;
+        let heads = self.num_heads;
+        let head_dim = hidden / heads;
+        let qkv = self.wqkv.forward(x);
+        let (q, mut k) = rope.apply(qkv.clone().narrow(2, 0, 2 * hidden));
+        let mut v = qkv
+            .reshape([batch, len, 3 * heads, head_dim])
+            .swap_dims(1, 2)
+            .narrow(1, 2 * heads, heads);
         if let Some(cache) = cache {
             if let Some(past) = cache.take() {
                 k = Tensor::cat(vec![past.keys, k], 2);
@@ -67,21 +58,23 @@ impl<B: Backend> Attention<B> {
             });
         }
 
-        let device = x.device();
+        let device = q.device();
         let dropout = B::ad_enabled(&device) && self.attention_dropout.prob > 0.0;
         // As in unmask-roberta: batched matmuls use every core on the CPU backends (Flex's
-        // fused kernel runs one head at a time); GPU backends get the fused op.
+        // fused kernel runs one head at a time); GPU backends get the fused op. The queries
+        // come scaled by 1/sqrt(head_dim) from the rotary tables.
         let context = if dropout || unmask_nn::runs_on_host::<B>(&device) {
-            let mut scores = q.matmul(k.transpose()) / (head_dim as f64).sqrt();
+            let mut scores = q.matmul(k.transpose());
             if let Some(bias) = bias {
                 scores = scores + bias;
             }
             self.attention_dropout.forward(softmax(scores, 3)).matmul(v)
         } else {
-            // The fused kernels take the bias at its full shape.
-            let keys = k.dims()[2];
-            let bias = bias.map(|b| b.expand([batch, self.num_heads, len, keys]));
-            attention(q, k, v, None, bias, AttentionModuleOptions::default())
+            let options = AttentionModuleOptions {
+                scale: Some(1.0),
+                ..Default::default()
+            };
+            attention(q, k, v, None, bias, options)
         };
         let context = context.swap_dims(1, 2).reshape([batch, len, hidden]);
         self.output_dropout.forward(self.wo.forward(context))

@@ -13,6 +13,7 @@ mod rope;
 pub use checkpoint::{LoadReport, load_modernbert, save_modernbert};
 pub use config::{AttentionKind, ModernBertConfig};
 pub use model::{KvCache, ModernBert};
+pub use rope::Rope;
 
 use burn::tensor::backend::Backend;
 use unmask_nn::hf_params::RandomInit;

@@ -63,6 +63,16 @@ impl<B: Backend> KvCache<B> {
     }
 }
 
+/// `bias` repeated along its size-1 dimensions to `shape`, contiguous: the attention adds it
+/// to every head's scores, which the CPU backend does in place only at the full shape.
+fn materialize<B: Backend>(bias: Tensor<B, 4>, shape: [usize; 4]) -> Tensor<B, 4> {
+    let dims = bias.dims();
+    (0..4).fold(bias, |b, d| match dims[d] {
+        1 if shape[d] > 1 => b.repeat_dim(d, shape[d]),
+        _ => b,
+    })
+}
+
 impl<B: Backend> ModernBert<B> {
     pub fn config(&self) -> &ModernBertConfig {
         &self.config
@@ -98,23 +108,24 @@ impl<B: Backend> ModernBert<B> {
         mut cache: Option<&mut KvCache<B>>,
     ) -> Tensor<B, 3> {
         let device = input_ids.device();
-        let [_, len] = input_ids.dims();
+        let [batch, len] = input_ids.dims();
         let past = cache.as_ref().map_or(0, |c| c.len);
-        let head_dim = self.config.head_dim();
+        let (heads, head_dim) = (self.config.num_attention_heads, self.config.head_dim());
+        let query_scale = (head_dim as f32).sqrt().recip();
         let mut x = self.embedding_dropout.forward(
             self.embedding_norm
                 .forward(self.tok_embeddings.forward(input_ids)),
         );
-        let ropes = [
-            Rope::new(self.config.global_rope_theta, head_dim, past, len, &device),
-            Rope::new(self.config.local_rope_theta, head_dim, past, len, &device),
-        ];
+        let ropes = [self.config.global_rope_theta, self.config.local_rope_theta]
+            .map(|theta| Rope::new(theta, head_dim, heads, query_scale, (past, len), &device));
+        let full_shape = [batch, heads, len, past + len];
         let biases = [false, true].map(|sliding| {
             let positions = self.position_bias(past, len, sliding, &device);
-            match (positions, key_bias.clone()) {
+            let bias = match (positions, key_bias.clone()) {
                 (Some(p), Some(k)) => Some(p + k),
                 (p, k) => p.or(k),
-            }
+            };
+            bias.map(|b| materialize(b, full_shape))
         });
         for (i, layer) in self.layers.iter().enumerate() {
             let kind = usize::from(layer.sliding);
