@@ -13,6 +13,9 @@ pub enum ReportError {
         source: std::io::Error,
     },
 
+    #[error("a denoising animation needs every frame the size of the canvas: {0}")]
+    AnimationShape(String),
+
     #[error("invalid SVG: {0}")]
     InvalidSvg(String),
 

@@ -8,10 +8,13 @@
 //! - [`Table`]: Markdown (numbers right-aligned, significant digits) and RFC 4180 CSV.
 //! - [`Report`]: title, headings, paragraphs, tables, figures, code blocks, sample texts,
 //!   JSON; [`Report::write`] writes `report.md` and its files atomically.
+//! - [`DenoisingAnimation`]: an animated SVG of a canvas being denoised, one frame per step
+//!   (masks, fresh commits and re-masks in their own colours; SMIL, self-contained).
 //! - [`check_svg`]: a validator for figures and tests: well-formed XML, an `<svg>` root with
 //!   a size, the texts and shapes drawn.
 
 mod atomic_write;
+mod denoising_animation;
 mod error;
 mod figure;
 mod line_chart;
@@ -23,6 +26,7 @@ mod table;
 mod ticks;
 
 pub use atomic_write::write_atomic;
+pub use denoising_animation::{CellState, DenoisingAnimation, MASK_GLYPH, MAX_FRAMES};
 pub use error::{ReportError, Result};
 pub use figure::Figure;
 pub use line_chart::{LineChart, LineSeries};
