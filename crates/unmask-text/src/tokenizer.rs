@@ -136,6 +136,25 @@ impl TextTokenizer {
             .map_err(|e| TextError::tokenizer("decode ids", e))
     }
 
+    /// The text token `id` adds when it follows another word, as drawn token by token (the
+    /// denoising animation): with its leading space if it starts a word (" world"), without
+    /// one if it continues a word ("##able" gives "able"). Special tokens give their name.
+    pub fn piece(&self, id: u32) -> Result<String> {
+        if self.special.is_special(id) {
+            return Ok(self.id_to_token(id).unwrap_or_default());
+        }
+        // Decoded after an anchor word, a token keeps the space (or the lack of one) that
+        // joins it to the text before; decoded alone, most decoders would drop it.
+        if let Some(&anchor) = self.encode("a", false)?.first() {
+            let before = self.decode(&[anchor], false)?;
+            let both = self.decode(&[anchor, id], false)?;
+            if let Some(piece) = both.strip_prefix(&before) {
+                return Ok(piece.to_string());
+            }
+        }
+        self.decode(&[id], false)
+    }
+
     pub fn id_to_token(&self, id: u32) -> Option<String> {
         self.inner.id_to_token(id)
     }

@@ -279,3 +279,25 @@ fn merges_with_unknown_tokens_are_an_error() {
         "{message}"
     );
 }
+
+/// Token by token, the pieces read as the decoded text: spaces between words, none inside one.
+#[test]
+fn pieces_join_into_the_decoded_text() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wordpiece_vocab(dir.path(), WORDPIECE_VOCAB);
+    let wordpiece = TextTokenizer::from_dir(dir.path()).unwrap();
+    for (tokenizer, text) in [
+        (bpe_tokenizer(), "hello world"),
+        (wordpiece, "hello, unaffable world!"),
+    ] {
+        let ids = tokenizer.encode(text, false).unwrap();
+        let pieces: Vec<String> = ids.iter().map(|&id| tokenizer.piece(id).unwrap()).collect();
+        assert_eq!(pieces.concat().trim_start(), text, "{pieces:?}");
+        assert!(
+            pieces.iter().skip(1).any(|p| p.starts_with(' ')),
+            "{pieces:?}"
+        );
+        let mask = tokenizer.special().mask;
+        assert_eq!(tokenizer.piece(mask).unwrap(), tokenizer.special().mask_str);
+    }
+}
