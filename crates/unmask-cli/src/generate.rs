@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use burn::tensor::backend::AutodiffBackend;
 use serde::Serialize;
+use unmask_runtime::animation::{AnimationRecorder, check_animation_path, write_animation};
 use unmask_runtime::denoiser::MaskedLmDenoiser;
 use unmask_runtime::device::BackendJob;
 use unmask_runtime::masked_lm::AnyMaskedLm;
@@ -29,6 +30,8 @@ pub struct Generate {
     pub num_samples: usize,
     pub show_steps: bool,
     pub trace: Option<PathBuf>,
+    /// Where to write the animated SVG of the first canvas (checked before the model loads).
+    pub animate: Option<PathBuf>,
 }
 
 /// One generated sample.
@@ -159,6 +162,20 @@ impl Generate {
     }
 }
 
+impl Generate {
+    /// `unmask generate · MODEL · POLICY · N steps · seed S`.
+    fn animation_title(&self) -> String {
+        let model = self.model_dir.file_name().map_or_else(
+            || self.model_dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        format!(
+            "unmask generate · {model} · {} · {} steps · seed {}",
+            self.sampler.policy, self.sampler.steps, self.sampler.seed
+        )
+    }
+}
+
 impl BackendJob for Generate {
     type Output = GenerateOutput;
 
@@ -176,6 +193,9 @@ impl BackendJob for Generate {
             }
         }
         let sampler = Sampler::new(self.sampler.clone())?;
+        if let Some(path) = &self.animate {
+            check_animation_path(path)?;
+        }
         // Parsed (its errors reported) before the model loads, built once its size is known.
         let template = match &self.canvas {
             CanvasSpec::Template(text) => Some(Template::parse(text)?),
@@ -209,9 +229,23 @@ impl BackendJob for Generate {
         if let Some(t) = trace.as_mut() {
             observers.push(t);
         }
+        let mut animation = match &self.animate {
+            Some(_) => Some(AnimationRecorder::new(
+                &self.animation_title(),
+                &canvases[0],
+                0,
+            )?),
+            None => None,
+        };
+        if let Some(a) = animation.as_mut() {
+            observers.push(a);
+        }
         let generation = sampler.generate(&mut denoiser, canvases, &mut Both(observers))?;
         if let Some(t) = trace {
             t.finish()?;
+        }
+        if let (Some(path), Some(animation)) = (&self.animate, &animation) {
+            write_animation(path, &animation.to_svg(&tokenizer)?)?;
         }
         let generated_tokens: usize = generation
             .canvases

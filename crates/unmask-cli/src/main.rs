@@ -9,6 +9,7 @@ use unmask_cli::fill_mask::{FillMask, print_table, to_json};
 use unmask_cli::generate::{CanvasSpec, Generate};
 use unmask_cli::tokenizer_cmd::train_tokenizer;
 use unmask_cli::train_cmd::Train;
+use unmask_runtime::animation::check_animation_path;
 use unmask_runtime::device::{DeviceSpec, run_on};
 use unmask_runtime::measure::HeldOutOptions;
 use unmask_runtime::source::model_dir;
@@ -117,6 +118,10 @@ struct GenerateArgs {
     /// Save every step as JSON Lines.
     #[arg(long)]
     trace: Option<PathBuf>,
+    /// Write an animated SVG of the (first) canvas denoising step by step: masks, new tokens
+    /// and re-masked tokens in their own colours.
+    #[arg(long)]
+    animate: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -241,6 +246,10 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Generate(a) => {
+            // A path the animation cannot be written to fails before the model is found.
+            if let Some(path) = &a.animate {
+                check_animation_path(path)?;
+            }
             let canvas = match (a.prompt, a.template) {
                 (_, Some(t)) => CanvasSpec::Template(t),
                 (p, None) => CanvasSpec::Prompt {
@@ -268,6 +277,7 @@ fn run(cli: Cli) -> Result<()> {
                 num_samples: a.num_samples,
                 show_steps: a.show_steps,
                 trace: a.trace,
+                animate: a.animate,
             };
             let out = run_on(a.device, job)?;
             if a.json {

@@ -27,7 +27,7 @@ pub fn check_writable(path: &Path) -> io::Result<()> {
         return fail(
             io::ErrorKind::NotFound,
             format!(
-                "cannot write {shown}: the directory {} does not exist; create it first",
+                "the directory {} of {shown} does not exist; create it first",
                 dir.display()
             ),
         );
@@ -35,7 +35,10 @@ pub fn check_writable(path: &Path) -> io::Result<()> {
     if !dir.is_dir() {
         return fail(
             io::ErrorKind::NotADirectory,
-            format!("cannot write {shown}: {} is not a directory", dir.display()),
+            format!(
+                "{} (the directory of {shown}) is not a directory",
+                dir.display()
+            ),
         );
     }
     tempfile::Builder::new()
@@ -46,7 +49,7 @@ pub fn check_writable(path: &Path) -> io::Result<()> {
             io::Error::new(
                 e.kind(),
                 format!(
-                    "cannot write {shown}: no file can be created in {} ({e})",
+                    "no file can be created in {} ({e}), so {shown} cannot be written",
                     dir.display()
                 ),
             )

@@ -1,9 +1,11 @@
 //! What unmask's front ends (the `unmask` command, the experiments, the benchmarks) share:
 //! `--device` and the backend it names, `--model` sources, the masked LM behind the sampler's
 //! `Denoiser` trait and GPT-2 behind the evaluator's `CausalScorer` trait, and how a model is
-//! measured (`measure`: the one implementation `unmask eval` and the experiments share).
+//! measured (`measure`: the one implementation `unmask eval` and the experiments share), and
+//! the denoising animation of a generation (`animation`).
 
 pub mod allocator;
+pub mod animation;
 pub mod causal_lm;
 pub mod denoiser;
 pub mod device;

@@ -38,29 +38,11 @@ pub fn diffusion_samples<B: Backend>(
     steps: usize,
     seed: u64,
 ) -> Result<Samples> {
-    let special = model.tokenizer.special().clone();
-    let mut forbidden = special.ids();
-    forbidden.retain(|&id| id != special.mask);
-    let sampler = Sampler::new(SamplerConfig {
-        policy: policy.to_string(),
-        steps,
-        top_k: Some(TOP_K),
-        top_p: Some(TOP_P),
-        forbidden,
-        seed,
-        ..SamplerConfig::default()
-    })?;
-    let mut canvases = Vec::with_capacity(prompts.len());
-    for prompt in prompts {
-        let mut prefix = vec![special.bos];
-        prefix.extend(model.tokenizer.encode(prompt, false)?);
-        canvases.push(Canvas::prompted(
-            &prefix,
-            gen_len,
-            &[special.eos],
-            special.mask,
-        )?);
-    }
+    let sampler = diffusion_sampler(model, policy, steps, seed)?;
+    let canvases = prompts
+        .iter()
+        .map(|prompt| prompt_canvas(model, prompt, gen_len))
+        .collect::<Result<Vec<_>>>()?;
     let generation = sampler.generate(&mut model.denoiser, canvases, &mut NoObserver)?;
     let mut tokens = Vec::new();
     let mut texts = Vec::new();
@@ -80,6 +62,45 @@ pub fn diffusion_samples<B: Backend>(
         texts,
         speed: SpeedReport::from_duration(generation.nfe, generated, generation.wall_time),
     })
+}
+
+/// The sampler of [`diffusion_samples`]: `policy` in `steps` steps, top-k [`TOP_K`], top-p
+/// [`TOP_P`], every special token but the mask forbidden.
+pub fn diffusion_sampler<B: Backend>(
+    model: &MaskedModel<B>,
+    policy: &str,
+    steps: usize,
+    seed: u64,
+) -> Result<Sampler> {
+    let special = model.tokenizer.special();
+    let mut forbidden = special.ids();
+    forbidden.retain(|&id| id != special.mask);
+    Ok(Sampler::new(SamplerConfig {
+        policy: policy.to_string(),
+        steps,
+        top_k: Some(TOP_K),
+        top_p: Some(TOP_P),
+        forbidden,
+        seed,
+        ..SamplerConfig::default()
+    })?)
+}
+
+/// `<s>`, the prompt (none when empty), `gen_len` masks, `</s>`.
+pub fn prompt_canvas<B: Backend>(
+    model: &MaskedModel<B>,
+    prompt: &str,
+    gen_len: usize,
+) -> Result<Canvas> {
+    let special = model.tokenizer.special();
+    let mut prefix = vec![special.bos];
+    prefix.extend(model.tokenizer.encode(prompt, false)?);
+    Ok(Canvas::prompted(
+        &prefix,
+        gen_len,
+        &[special.eos],
+        special.mask,
+    )?)
 }
 
 /// Continues every prompt by `gen_len` tokens (one prompt at a time, KV cache; top-k
