@@ -113,16 +113,12 @@ fn likelihood_curve<B: AutodiffBackend>(
     for (step, dir) in snapshots(causal)? {
         eprintln!("[ar-vs-diffusion] {} NLL at step {step}", causal.label);
         let mut model = CausalModel::<B::InnerBackend>::load(&dir, &ctx.device)?;
-        let blocks = ctx.held_out.blocks(
-            &model.tokenizer,
-            preset.data.block_len,
-            preset.eval.sequences,
-        )?;
         points.push(LikelihoodPoint {
             model: causal.label.clone(),
             step,
             training_tokens: step * tokens_per_step,
-            nll_per_token: measure::causal_scores(&mut model, &blocks, || {})?.nll_per_token,
+            nll_per_token: measure::preset_causal_scores(&mut model, &ctx.held_out, &preset)?
+                .nll_per_token,
         });
     }
     for model in diffusion {

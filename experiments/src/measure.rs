@@ -29,3 +29,18 @@ pub fn preset_scores<B: Backend>(
     let blocks = held_out_blocks(model, held_out, &options)?;
     held_out_scores(model, &blocks, &options, || {})
 }
+
+/// The held-out NLL of a causal LM on the preset's blocks under its own tokenizer (the
+/// blocks a masked LM of that tokenizer is bounded on).
+pub fn preset_causal_scores<B: Backend>(
+    model: &mut CausalModel<B>,
+    held_out: &HeldOut,
+    preset: &Preset,
+) -> Result<CausalScores> {
+    let blocks = held_out.blocks(
+        &model.tokenizer,
+        preset.data.block_len,
+        preset.eval.sequences,
+    )?;
+    causal_scores(model, &blocks, || {})
+}

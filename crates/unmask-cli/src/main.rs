@@ -169,11 +169,12 @@ struct EvalArgs {
     /// train, validation or test (default: test; validation for hf: corpora).
     #[arg(long)]
     split: Option<String>,
-    /// Held-out blocks, spread evenly over the split.
+    /// Held-out blocks, spread evenly over the split. The defaults of --blocks, --block-len,
+    /// --quadrature-nodes, --mask-rates and --seed are the cpu-small experiments'.
     #[arg(long, default_value_t = 64)]
     blocks: usize,
     /// Tokens per block (a masked LM's capped at its longest sequence).
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 256)]
     block_len: usize,
     /// Gauss-Legendre nodes of the ELBO bound.
     #[arg(long, default_value_t = 8)]

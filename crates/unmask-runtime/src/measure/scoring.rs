@@ -69,8 +69,8 @@ pub fn check_evaluator_spells(evaluator: &TextTokenizer, texts: &[String]) -> Re
     if total > 0 && unknown as f64 > MAX_UNKNOWN_SHARE * total as f64 {
         bail!(
             "the evaluator's tokenizer does not fit the text it must score: it spells {unknown} \
-             of {total} tokens of the samples and the held-out text as its unknown token \
-             (`{}`), so its perplexity would measure those; use an evaluator of the samples' \
+             of {total} tokens of the text as its unknown token (`{}`), so its perplexity \
+             would measure those; use an evaluator of the samples' \
              tokenizer family (e.g. a byte-level BPE model trained on the corpus)",
             evaluator.id_to_token(unk).unwrap_or_default()
         );
