@@ -6,6 +6,7 @@ use burn::tensor::backend::AutodiffBackend;
 use serde::Serialize;
 
 use crate::context::Context;
+use unmask_runtime::animation::diffusion_animation;
 pub use unmask_runtime::measure::{Controls, Generated};
 
 use crate::measure::{self, HeldOutScores, MaskedModel};
@@ -25,6 +26,9 @@ pub struct ModelResult {
     pub seed_loop: Generated,
     /// [`SEED_LOOP_STEPS`], or fewer when the model generates fewer tokens.
     pub seed_loop_steps: usize,
+    /// The seed loop's first canvas denoising, step by step: an animated SVG.
+    #[serde(skip)]
+    pub seed_loop_animation: String,
 }
 
 /// The seed's generation loop ran ten denoising steps.
@@ -81,6 +85,15 @@ fn measure_anew<B: AutodiffBackend>(
         seed_loop_steps,
         preset.seed,
     )?;
+    let seed_loop_animation = diffusion_animation(
+        &mut masked,
+        "",
+        gen_len,
+        "seed",
+        seed_loop_steps,
+        preset.seed,
+        &format!("{} · seed loop · {seed_loop_steps} steps", model.label),
+    )?;
     let prompted = ctx.score(&masked.tokenizer, prompted)?;
     let unprompted = ctx.score(&masked.tokenizer, unprompted)?;
     let seed_loop = ctx.score(&masked.tokenizer, seed_loop)?;
@@ -91,6 +104,7 @@ fn measure_anew<B: AutodiffBackend>(
         unprompted,
         seed_loop,
         seed_loop_steps,
+        seed_loop_animation,
     })
 }
 

@@ -5,6 +5,7 @@ use anyhow::Result;
 use unmask_report::{Cell, LineChart, Report, Table};
 
 use crate::compare::{Controls, Generated, ModelResult};
+use crate::denoising_figures::{add_denoising_figures, seed_loop_figures};
 use crate::preset::EvalSection;
 
 /// Samples quoted per model and setting.
@@ -256,5 +257,5 @@ pub fn add_comparison(
             report.sample(label, text);
         }
     }
-    Ok(())
+    add_denoising_figures(report, &seed_loop_figures(results))
 }

@@ -7,6 +7,7 @@ pub mod bert_vs_diffusion;
 pub mod compare;
 pub mod comparison_report;
 pub mod context;
+pub mod denoising_figures;
 pub mod measure;
 pub mod models;
 pub mod preset;

@@ -5,9 +5,11 @@ use anyhow::Result;
 use burn::tensor::backend::AutodiffBackend;
 use serde::Serialize;
 use unmask_report::{Cell, LineChart, Report, Table};
+use unmask_runtime::animation::diffusion_animation;
 
 use crate::compare::Generated;
 use crate::context::Context;
+use crate::denoising_figures::{DenoisingFigure, add_denoising_figures};
 use crate::measure::{self, MaskedModel};
 use crate::models::ModelSpec;
 
@@ -26,6 +28,8 @@ pub fn run<B: AutodiffBackend>(
     let mut masked = MaskedModel::<B::InnerBackend>::load(&model.dir, &ctx.device)?;
     let e = ctx.preset.eval.clone();
     let mut results = Vec::new();
+    // Per policy: its steps, the prompt and the animation of its first sample.
+    let mut animations = Vec::new();
     let gen_len = crate::compare::gen_len(&ctx.preset, &model);
     for policy in &e.policies {
         for &steps in e.step_counts.iter().filter(|&&s| s <= gen_len) {
@@ -45,6 +49,19 @@ pub fn run<B: AutodiffBackend>(
                 generated,
             });
         }
+        let steps = e.steps.min(gen_len);
+        let prompt = ctx.prompts.first().cloned().unwrap_or_default();
+        let title = format!("{} · {policy} · {steps} steps", model.label);
+        let svg = diffusion_animation(
+            &mut masked,
+            &prompt,
+            gen_len,
+            policy,
+            steps,
+            ctx.preset.seed,
+            &title,
+        )?;
+        animations.push((policy.clone(), steps, prompt, svg));
     }
     report.paragraph(&format!(
         "One model ({}, {} steps of training), {} prompts, {} generated tokens each, top-k {} \
@@ -140,5 +157,15 @@ pub fn run<B: AutodiffBackend>(
             );
         }
     }
+    let figures: Vec<DenoisingFigure<'_>> = animations
+        .iter()
+        .map(|(policy, steps, prompt, svg)| DenoisingFigure {
+            label: policy,
+            key: policy,
+            svg,
+            run: format!("{} steps after the prompt {prompt:?}", steps),
+        })
+        .collect();
+    add_denoising_figures(report, &figures)?;
     Ok(results)
 }

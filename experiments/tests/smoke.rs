@@ -51,6 +51,38 @@ fn check_report(dir: &Path, figures: &[&str], csvs: &[&str]) {
     assert!(json["results"].is_array() || json["results"].is_object());
 }
 
+/// The report's denoising animations: `count` animated SVGs, each shown in report.md, each
+/// with a start frame and one frame per step up to a finished canvas.
+fn check_denoising_figures(dir: &Path, count: usize) {
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("denoising-") && n.ends_with(".svg"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), count, "{}: {names:?}", dir.display());
+    for name in names {
+        let svg = std::fs::read_to_string(dir.join(&name)).unwrap();
+        let summary = unmask_report::check_svg(&svg).unwrap();
+        let frames = summary.count("animate");
+        assert!(frames >= 2, "{name}: {frames} frames");
+        let steps = frames - 1;
+        let last = format!("step {steps} of {steps} · 0 masked");
+        assert!(
+            summary.text_contents.iter().any(|t| t.starts_with(&last)),
+            "{name}: no {last:?}"
+        );
+        assert!(report.contains(&name), "report.md does not show {name}");
+    }
+}
+
+/// Data rows of a report's CSV.
+fn csv_rows(dir: &Path, csv: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join(csv)).unwrap();
+    text.lines().skip(1).map(str::to_string).collect()
+}
+
 #[test]
 fn every_experiment_writes_a_well_formed_report() {
     let tmp = tempfile::tempdir().unwrap();
@@ -101,6 +133,24 @@ fn every_experiment_writes_a_well_formed_report() {
         ],
         &["ar_vs_diffusion.csv", "likelihood.csv", "generation.csv"],
     );
+    // One denoising animation per compared masked LM, or per policy of the samplers.
+    for dir in [
+        "bert-vs-diffusion-tiny",
+        "pretrained-init-tiny",
+        "schedules-tiny",
+        "ar-vs-diffusion-tiny",
+    ] {
+        let dir = out.join(dir);
+        let models = csv_rows(&dir, "summary.csv").len();
+        check_denoising_figures(&dir, models);
+    }
+    let samplers = out.join("samplers-tiny");
+    let mut policies: Vec<String> = csv_rows(&samplers, "samplers.csv")
+        .iter()
+        .map(|row| row.split(',').next().unwrap().to_string())
+        .collect();
+    policies.dedup();
+    check_denoising_figures(&samplers, policies.len());
     // Real held-out text and its shuffled-words control are the last rows of every
     // generation table, each with a known-word share near 1 (its words are the corpus's own;
     // a few test-only words are not).
