@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use burn::backend::Flex;
 use burn::tensor::Tensor;
+use unmask_modernbert::{Band, ScoreBias};
 
 type B = Flex;
 
@@ -79,7 +80,7 @@ fn ops(model: &unmask_modernbert::ModernBert<B>, reps: usize, device: &burn::ten
         println!("{name:<28} {:8.2} ms", median(v));
     };
     let d = hidden / heads;
-    let rope = unmask_modernbert::Rope::<B>::new(1e4, d, heads, 0.125, (0, len), device);
+    let rope = unmask_modernbert::Rope::<B>::new(1e4, d, heads, (0, len), device);
     let qkv = layer.attn.wqkv.forward(x.clone());
     let (q, k) = rope.apply(qkv.clone().narrow(2, 0, 2 * hidden));
     let v = qkv
@@ -91,6 +92,7 @@ fn ops(model: &unmask_modernbert::ModernBert<B>, reps: usize, device: &burn::ten
     let bias: Tensor<B, 4> = Tensor::zeros([1, heads, len, len], device);
     let probs = softmax(scores.clone(), 3);
     let context = probs.clone().matmul(v.clone());
+    let sliding = ScoreBias::Band(Band::new(64, false, (1, heads, len), None, device).unwrap());
     let half: Tensor<B, 3> = Tensor::random([1, len, 1152], Distribution::Normal(0.0, 1.0), device);
     time("layer norm", &|| {
         drop(layer.mlp_norm.forward(x.clone()).into_data())
@@ -129,7 +131,7 @@ fn ops(model: &unmask_modernbert::ModernBert<B>, reps: usize, device: &burn::ten
         drop(
             model.layers[0]
                 .attn
-                .forward(x.clone(), &rope, None, None)
+                .forward(x.clone(), &rope, &ScoreBias::None, None)
                 .into_data(),
         )
     });
@@ -137,16 +139,12 @@ fn ops(model: &unmask_modernbert::ModernBert<B>, reps: usize, device: &burn::ten
         drop(
             layer
                 .attn
-                .forward(x.clone(), &rope, Some(bias.clone()), None)
+                .forward(x.clone(), &rope, &sliding, None)
                 .into_data(),
         )
     });
     time("mlp", &|| drop(layer.mlp.forward(x.clone()).into_data()));
     time("layer (sliding)", &|| {
-        drop(
-            layer
-                .forward(x.clone(), &rope, Some(bias.clone()), None)
-                .into_data(),
-        )
+        drop(layer.forward(x.clone(), &rope, &sliding, None).into_data())
     });
 }

@@ -9,7 +9,20 @@ use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Tensor, backend::Backend};
 use unmask_nn::Dropout;
 
+use crate::band::Band;
 use crate::rope::Rope;
+
+/// What a layer adds to its attention scores.
+#[derive(Clone, Debug)]
+pub enum ScoreBias<B: Backend> {
+    /// Every query sees every key.
+    None,
+    /// Additive, `[batch, heads, len, keys]` at its full shape (the CPU backend adds it in
+    /// place; the fused GPU kernels require it).
+    Full(Tensor<B, 4>),
+    /// Sliding-window attention in blocks (CPU backends, no cache).
+    Band(Band<B>),
+}
 
 /// Keys and values of the positions seen so far (rotated keys), `[batch, heads, len, head_dim]`.
 #[derive(Clone, Debug)]
@@ -28,14 +41,13 @@ pub struct Attention<B: Backend> {
 }
 
 impl<B: Backend> Attention<B> {
-    /// `x`: `[batch, len, hidden]`; `bias`: additive, `[batch, heads, len, keys]` (at its full
-    /// shape: the CPU backend adds it in place, the fused GPU kernels require it). With `cache`, the keys are the cached ones followed by
+    /// `x`: `[batch, len, hidden]`. With `cache`, the keys are the cached ones followed by
     /// this call's, and the cache grows by `len`.
     pub fn forward(
         &self,
         x: Tensor<B, 3>,
         rope: &Rope<B>,
-        bias: Option<Tensor<B, 4>>,
+        bias: &ScoreBias<B>,
         cache: Option<&mut Option<LayerCache<B>>>,
     ) -> Tensor<B, 3> {
         let [batch, len, hidden] = x.dims();
@@ -59,22 +71,28 @@ impl<B: Backend> Attention<B> {
         }
 
         let device = q.device();
+        let scale = (head_dim as f64).sqrt().recip();
         let dropout = B::ad_enabled(&device) && self.attention_dropout.prob > 0.0;
         // As in unmask-roberta: batched matmuls use every core on the CPU backends (Flex's
-        // fused kernel runs one head at a time); GPU backends get the fused op. The queries
-        // come scaled by 1/sqrt(head_dim) from the rotary tables.
-        let context = if dropout || unmask_nn::runs_on_host::<B>(&device) {
-            let mut scores = q.matmul(k.transpose());
-            if let Some(bias) = bias {
-                scores = scores + bias;
+        // fused kernel runs one head at a time); GPU backends get the fused op.
+        let context = match bias {
+            ScoreBias::Band(band) => band.context(q, k, v, scale, &self.attention_dropout),
+            ScoreBias::Full(_) | ScoreBias::None
+                if dropout || unmask_nn::runs_on_host::<B>(&device) =>
+            {
+                let mut scores = q.matmul(k.transpose()).mul_scalar(scale);
+                if let ScoreBias::Full(bias) = bias {
+                    scores = scores + bias.clone();
+                }
+                self.attention_dropout.forward(softmax(scores, 3)).matmul(v)
             }
-            self.attention_dropout.forward(softmax(scores, 3)).matmul(v)
-        } else {
-            let options = AttentionModuleOptions {
-                scale: Some(1.0),
-                ..Default::default()
-            };
-            attention(q, k, v, None, bias, options)
+            ScoreBias::Full(_) | ScoreBias::None => {
+                let bias = match bias {
+                    ScoreBias::Full(bias) => Some(bias.clone()),
+                    _ => None,
+                };
+                attention(q, k, v, None, bias, AttentionModuleOptions::default())
+            }
         };
         let context = context.swap_dims(1, 2).reshape([batch, len, hidden]);
         self.output_dropout.forward(self.wo.forward(context))

@@ -7,7 +7,7 @@ use burn::tensor::module::linear;
 use burn::tensor::{Tensor, backend::Backend};
 use unmask_nn::{Activation, Dropout};
 
-use crate::attention::{Attention, LayerCache};
+use crate::attention::{Attention, LayerCache, ScoreBias};
 use crate::rope::Rope;
 
 /// GeGLU: `Wo(act(a) * g)` where `[a, g]` are the two halves of `Wi(x)`.
@@ -55,7 +55,7 @@ impl<B: Backend> Layer<B> {
         &self,
         x: Tensor<B, 3>,
         rope: &Rope<B>,
-        bias: Option<Tensor<B, 4>>,
+        bias: &ScoreBias<B>,
         cache: Option<&mut Option<LayerCache<B>>>,
     ) -> Tensor<B, 3> {
         let normed = match &self.attn_norm {

@@ -3,6 +3,7 @@
 //! causal LM (the autoregressive baseline on the same network).
 
 mod attention;
+mod band;
 pub mod checkpoint;
 pub mod config;
 mod layer;
@@ -10,6 +11,8 @@ pub mod model;
 pub mod params;
 mod rope;
 
+pub use attention::ScoreBias;
+pub use band::Band;
 pub use checkpoint::{LoadReport, load_modernbert, save_modernbert};
 pub use config::{AttentionKind, ModernBertConfig};
 pub use model::{KvCache, ModernBert};

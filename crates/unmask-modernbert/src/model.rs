@@ -8,13 +8,14 @@ use burn::nn::{Embedding, LayerNorm, Linear};
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 use unmask_nn::{Activation, Dropout};
 
-use crate::attention::LayerCache;
+use crate::attention::{LayerCache, ScoreBias};
+use crate::band::Band;
 use crate::config::ModernBertConfig;
 use crate::layer::Layer;
 use crate::rope::Rope;
 
 /// Additive attention bias for keys a query may not see.
-const MASKED_SCORE: f32 = -1e30;
+pub(crate) const MASKED_SCORE: f32 = -1e30;
 
 /// The prediction head before the decoder: `norm(act(dense(x)))`.
 #[derive(Module, Debug)]
@@ -63,9 +64,12 @@ impl<B: Backend> KvCache<B> {
     }
 }
 
-/// `bias` repeated along its size-1 dimensions to `shape`, contiguous: the attention adds it
-/// to every head's scores, which the CPU backend does in place only at the full shape.
-fn materialize<B: Backend>(bias: Tensor<B, 4>, shape: [usize; 4]) -> Tensor<B, 4> {
+/// `bias` at the full score shape: repeated into a contiguous tensor on the CPU backends,
+/// which add it in place only so; a broadcast view for the fused GPU kernels.
+fn full_shape<B: Backend>(bias: Tensor<B, 4>, shape: [usize; 4]) -> Tensor<B, 4> {
+    if !unmask_nn::runs_on_host::<B>(&bias.device()) {
+        return bias.expand(shape);
+    }
     let dims = bias.dims();
     (0..4).fold(bias, |b, d| match dims[d] {
         1 if shape[d] > 1 => b.repeat_dim(d, shape[d]),
@@ -111,26 +115,50 @@ impl<B: Backend> ModernBert<B> {
         let [batch, len] = input_ids.dims();
         let past = cache.as_ref().map_or(0, |c| c.len);
         let (heads, head_dim) = (self.config.num_attention_heads, self.config.head_dim());
-        let query_scale = (head_dim as f32).sqrt().recip();
         let mut x = self.embedding_dropout.forward(
             self.embedding_norm
                 .forward(self.tok_embeddings.forward(input_ids)),
         );
         let ropes = [self.config.global_rope_theta, self.config.local_rope_theta]
-            .map(|theta| Rope::new(theta, head_dim, heads, query_scale, (past, len), &device));
-        let full_shape = [batch, heads, len, past + len];
-        let biases = [false, true].map(|sliding| {
+            .map(|theta| Rope::new(theta, head_dim, heads, (past, len), &device));
+        let score_shape = [batch, heads, len, past + len];
+        let full = |sliding: bool| {
             let positions = self.position_bias(past, len, sliding, &device);
             let bias = match (positions, key_bias.clone()) {
                 (Some(p), Some(k)) => Some(p + k),
                 (p, k) => p.or(k),
             };
-            bias.map(|b| materialize(b, full_shape))
-        });
+            bias.map_or(ScoreBias::None, |b| {
+                ScoreBias::Full(full_shape(b, score_shape))
+            })
+        };
+        let band = (cache.is_none() && unmask_nn::runs_on_host::<B>(&device))
+            .then(|| {
+                let padding = key_bias.as_ref().map(|bias| {
+                    let values = bias.clone().into_data().convert::<f32>().to_vec::<f32>();
+                    values
+                        .expect("f32 bias")
+                        .iter()
+                        .map(|&v| v != 0.0)
+                        .collect::<Vec<_>>()
+                });
+                Band::new(
+                    self.config.local_attention / 2,
+                    self.config.causal,
+                    (batch, heads, len),
+                    padding.as_deref(),
+                    &device,
+                )
+            })
+            .flatten();
+        let biases = [
+            full(false),
+            band.map_or_else(|| full(true), ScoreBias::Band),
+        ];
         for (i, layer) in self.layers.iter().enumerate() {
             let kind = usize::from(layer.sliding);
             let layer_cache = cache.as_mut().map(|c| &mut c.layers[i]);
-            x = layer.forward(x, &ropes[kind], biases[kind].clone(), layer_cache);
+            x = layer.forward(x, &ropes[kind], &biases[kind], layer_cache);
         }
         if let Some(cache) = cache {
             cache.len += len;

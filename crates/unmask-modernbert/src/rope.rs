@@ -11,7 +11,7 @@
 use burn::tensor::{Tensor, TensorData, backend::Backend};
 
 /// Tables `[1, len * 2 * heads * head_dim]` for positions `start..start + len`: `cos` and the
-/// signed `sin`, the query half scaled by `query_scale` (attention's `1/sqrt(head_dim)`).
+/// signed `sin`, repeated for every query and key head.
 #[derive(Clone, Debug)]
 pub struct Rope<B: Backend> {
     cos: Tensor<B, 2>,
@@ -25,7 +25,6 @@ impl<B: Backend> Rope<B> {
         theta: f64,
         head_dim: usize,
         heads: usize,
-        query_scale: f32,
         (start, len): (usize, usize),
         device: &B::Device,
     ) -> Self {
@@ -43,11 +42,9 @@ impl<B: Backend> Rope<B> {
             let head_sin: Vec<f32> = (angles.iter().map(|a| -a.sin()))
                 .chain(angles.iter().map(|a| a.sin()))
                 .collect();
-            for scale in [query_scale, 1.0] {
-                for _ in 0..heads {
-                    cos.extend(head_cos.iter().map(|c| c * scale));
-                    sin.extend(head_sin.iter().map(|s| s * scale));
-                }
+            for _ in 0..2 * heads {
+                cos.extend(&head_cos);
+                sin.extend(&head_sin);
             }
         }
         let table = |v: Vec<f32>| Tensor::from_data(TensorData::new(v, [1, len * row]), device);
