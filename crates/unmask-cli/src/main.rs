@@ -370,9 +370,7 @@ fn run(cli: Cli) -> Result<()> {
             job.check().map_err(anyhow::Error::msg)?;
             let result = run_on(a.device, job)?;
             if let Some(dir) = &a.out {
-                let command: Vec<String> = std::env::args().collect();
-                let path =
-                    unmask_cli::eval::report::write_report(&result, &command.join(" "), dir)?;
+                let path = unmask_cli::eval::report::write_report(&result, &command_line(), dir)?;
                 eprintln!("report written to {}", path.display());
             }
             if a.json {
@@ -390,6 +388,21 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The command as the user typed it (the program named `unmask`), for reports.
+fn command_line() -> String {
+    let args = std::env::args().skip(1).map(|arg| {
+        if arg.is_empty() || arg.contains(char::is_whitespace) {
+            format!("'{arg}'")
+        } else {
+            arg
+        }
+    });
+    std::iter::once("unmask".to_string())
+        .chain(args)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn main() -> ExitCode {
