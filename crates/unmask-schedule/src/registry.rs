@@ -13,11 +13,20 @@ pub type ScheduleFactory =
 
 type BuiltinFactory = fn(&ScheduleArgs) -> Result<Box<dyn MaskSchedule>, ScheduleError>;
 
+/// A registered schedule: its factory and what the factory needs in its context.
+#[derive(Clone)]
+struct Entry {
+    factory: Arc<ScheduleFactory>,
+    needs_token_counts: bool,
+}
+
 /// Schedules by name: the plugin point. A crate adds its own schedule by registering a
-/// factory under a new name; specs `name` or `name:arg1,arg2` then build it.
+/// factory under a new name; specs `name` or `name:arg1,arg2` then build it. A factory that
+/// reads corpus token counts is registered with [`ScheduleRegistry::register_needing_token_counts`],
+/// so that a trainer knows to count the corpus for it.
 #[derive(Clone, Default)]
 pub struct ScheduleRegistry {
-    factories: BTreeMap<String, Arc<ScheduleFactory>>,
+    factories: BTreeMap<String, Entry>,
 }
 
 impl ScheduleRegistry {
@@ -35,13 +44,48 @@ impl ScheduleRegistry {
         registry.add_builtin("loglinear", LogLinear::from_args);
         registry.add_builtin("cosine", Cosine::from_args);
         registry.add_builtin("cosine-mdlm", MdlmCosine::from_args);
-        registry.add_builtin("spindle", Spindle::from_args);
+        registry
+            .register_needing_token_counts("spindle", Spindle::from_args)
+            .expect("built-in schedule names are valid and distinct");
         registry
     }
 
     fn add_builtin(&mut self, name: &str, factory: BuiltinFactory) {
         self.register(name, factory)
             .expect("built-in schedule names are valid and distinct");
+    }
+
+    /// Registers `factory` under `name`, declaring that it reads corpus token counts
+    /// ([`ScheduleContext::token_counts`]): trainers count the corpus for it.
+    pub fn register_needing_token_counts<F>(
+        &mut self,
+        name: &str,
+        factory: F,
+    ) -> Result<(), ScheduleError>
+    where
+        F: Fn(&ScheduleArgs) -> Result<Box<dyn MaskSchedule>, ScheduleError>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.insert(name, Arc::new(factory), true)
+    }
+
+    /// Whether the schedule `spec` names reads corpus token counts (an unknown name is
+    /// an error).
+    pub fn needs_token_counts(&self, spec: &str) -> Result<bool, ScheduleError> {
+        let context = ScheduleContext::default();
+        let args = ScheduleArgs::parse(spec, &context)?;
+        Ok(self.entry(args.schedule())?.needs_token_counts)
+    }
+
+    fn entry(&self, name: &str) -> Result<&Entry, ScheduleError> {
+        self.factories
+            .get(name)
+            .ok_or_else(|| ScheduleError::UnknownSchedule {
+                name: name.to_string(),
+                known: self.names(),
+            })
     }
 
     /// Registers `factory` under `name`. Names are non-empty and free of `:`, `,` and
@@ -53,6 +97,15 @@ impl ScheduleRegistry {
             + Sync
             + 'static,
     {
+        self.insert(name, Arc::new(factory), false)
+    }
+
+    fn insert(
+        &mut self,
+        name: &str,
+        factory: Arc<ScheduleFactory>,
+        needs_token_counts: bool,
+    ) -> Result<(), ScheduleError> {
         let invalid = |reason: &str| ScheduleError::InvalidName {
             name: name.to_string(),
             reason: reason.to_string(),
@@ -71,7 +124,13 @@ impl ScheduleRegistry {
                 name: name.to_string(),
             });
         }
-        self.factories.insert(name.to_string(), Arc::new(factory));
+        self.factories.insert(
+            name.to_string(),
+            Entry {
+                factory,
+                needs_token_counts,
+            },
+        );
         Ok(())
     }
 
@@ -82,14 +141,7 @@ impl ScheduleRegistry {
         context: &ScheduleContext,
     ) -> Result<Box<dyn MaskSchedule>, ScheduleError> {
         let args = ScheduleArgs::parse(spec, context)?;
-        let factory =
-            self.factories
-                .get(args.schedule())
-                .ok_or_else(|| ScheduleError::UnknownSchedule {
-                    name: args.schedule().to_string(),
-                    known: self.names(),
-                })?;
-        factory(&args)
+        (self.entry(args.schedule())?.factory)(&args)
     }
 
     /// The registered names, sorted.
@@ -116,6 +168,23 @@ mod tests {
 
     fn build(spec: &str) -> Result<Box<dyn MaskSchedule>, ScheduleError> {
         ScheduleRegistry::with_builtins().build(spec, &ScheduleContext::default())
+    }
+
+    #[test]
+    fn spindle_alone_declares_that_it_needs_token_counts() {
+        let registry = ScheduleRegistry::with_builtins();
+        for name in registry.names() {
+            assert_eq!(
+                registry.needs_token_counts(&name).unwrap(),
+                name == "spindle",
+                "{name}"
+            );
+        }
+        assert!(registry.needs_token_counts("spindle:0.5").unwrap());
+        assert!(matches!(
+            registry.needs_token_counts("nope"),
+            Err(ScheduleError::UnknownSchedule { .. })
+        ));
     }
 
     #[test]

@@ -216,7 +216,7 @@ pub fn train<B: AutodiffBackend>(
         other => bail!("schedule.time_sampling `{other}`: use iid or antithetic"),
     };
     let schedule_name = config.schedule.name.as_str();
-    let needs_counts = schedule_name.starts_with("spindle");
+    let needs_counts = !causal && registry.needs_token_counts(schedule_name)?;
     if !causal {
         // A schedule that needs corpus counts is checked with a stand-in table: its
         // parameters and its weighting fail here, before the corpus is read.
