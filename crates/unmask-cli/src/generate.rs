@@ -160,15 +160,20 @@ impl Generate {
         }
         Ok(canvas)
     }
-}
 
-impl Generate {
-    /// `unmask generate · MODEL · POLICY · N steps · seed S`.
+    /// `unmask generate · MODEL · POLICY · N steps · seed S`, MODEL the directory's name
+    /// (with its run's name for a run's `final/`).
     fn animation_title(&self) -> String {
-        let model = self.model_dir.file_name().map_or_else(
-            || self.model_dir.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
+        let name =
+            |path: &std::path::Path| path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let model = match name(&self.model_dir) {
+            Some(last) if last == "final" => match self.model_dir.parent().and_then(name) {
+                Some(run) => format!("{run}/{last}"),
+                None => last,
+            },
+            Some(last) => last,
+            None => self.model_dir.display().to_string(),
+        };
         format!(
             "unmask generate · {model} · {} · {} steps · seed {}",
             self.sampler.policy, self.sampler.steps, self.sampler.seed
