@@ -366,3 +366,18 @@ fn an_evaluator_of_another_tokenizer_family_is_refused() {
     let err = eval_error(&fixture("unmask-modernbert", "tiny-modernbert"), &args);
     assert!(err.contains("the evaluator must be a causal LM"), "{err}");
 }
+
+#[test]
+fn samples_longer_than_the_model_are_refused() {
+    let evaluator = causal_modernbert();
+    for model in [
+        fixture("unmask-roberta", "tiny-roberta"),
+        causal_modernbert(),
+    ] {
+        let mut args = SMALL.to_vec();
+        args.extend(["--generate", "2", "--length", "100", "--evaluator"]);
+        args.push(evaluator.to_str().unwrap());
+        let err = eval_error(&model, &args);
+        assert!(err.contains("exceed") && err.contains("positions"), "{err}");
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use burn::tensor::backend::Backend;
 use serde::Serialize;
 use unmask_eval::SpeedReport;
@@ -86,7 +86,8 @@ pub fn diffusion_sampler<B: Backend>(
     })?)
 }
 
-/// `<s>`, the prompt (none when empty), `gen_len` masks, `</s>`.
+/// `<s>`, the prompt (none when empty), `gen_len` masks, `</s>`; a canvas longer than the
+/// model's positions is an error.
 pub fn prompt_canvas<B: Backend>(
     model: &MaskedModel<B>,
     prompt: &str,
@@ -95,12 +96,17 @@ pub fn prompt_canvas<B: Backend>(
     let special = model.tokenizer.special();
     let mut prefix = vec![special.bos];
     prefix.extend(model.tokenizer.encode(prompt, false)?);
-    Ok(Canvas::prompted(
-        &prefix,
-        gen_len,
-        &[special.eos],
-        special.mask,
-    )?)
+    let canvas = Canvas::prompted(&prefix, gen_len, &[special.eos], special.mask)?;
+    let max_len = model.model().max_sequence_len();
+    if canvas.tokens().len() > max_len {
+        bail!(
+            "a canvas of {} tokens ({} of BOS and prompt, {gen_len} to generate, EOS) exceeds \
+             the model's {max_len} positions: generate fewer tokens",
+            canvas.tokens().len(),
+            prefix.len()
+        );
+    }
+    Ok(canvas)
 }
 
 /// Continues every prompt by `gen_len` tokens (one prompt at a time, KV cache; top-k
