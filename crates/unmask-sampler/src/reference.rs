@@ -12,7 +12,13 @@
 //! the commit split ([`crate::CommitSplit::remaining`]), the schedule's reveal probability,
 //! the random streams ([`crate::rng`]) and the per-row token draw (`TokenSampler`: forbidden
 //! tokens and the mask removed, temperature, top-k, top-p, an inverse-CDF draw, and the score
-//! of the draw at temperature 1). The loops below are the algorithm.
+//! of the draw at temperature 1). The loops below are the algorithm. The row draw is shared
+//! rather than rewritten because token-for-token agreement would otherwise hang on float
+//! rounding (a uniform number within 1e-7 of a cumulative boundary, two scores within an ulp)
+//! and, with top-p and no top-k, on the order in which `TokenSampler` finds the nucleus (a
+//! quickselect): its inverse-CDF draw walks the nucleus in that order, so which token a given
+//! number picks is the quickselect's business (the distribution is the same in any order). Its
+//! own tests check it against full sorts and observed frequencies.
 //!
 //! # Randomness, in the order it is drawn
 //!
