@@ -162,8 +162,17 @@ fn minilm_is_measured() {
 #[test]
 fn a_causal_lm_gets_nll_on_the_same_blocks_as_a_masked_lm() {
     let masked = eval_json(&fixture("unmask-modernbert", "tiny-modernbert"), &SMALL);
-    let causal = eval_json(&causal_modernbert(), &SMALL);
+    let evaluator = causal_modernbert();
+    let mut args = SMALL.to_vec();
+    args.extend(["--generate", "2", "--length", "8", "--evaluator"]);
+    args.push(evaluator.to_str().unwrap());
+    let causal = eval_json(&evaluator, &args);
     assert_eq!(causal["kind"], "causal LM");
+    let generated = &causal["generation"]["generated"];
+    assert_eq!(causal["generation"]["sampler"], "left to right, KV cache");
+    for tokens in generated["samples"]["tokens"].as_array().unwrap() {
+        assert_eq!(tokens.as_array().unwrap().len(), 8);
+    }
     let m = &masked["likelihood"]["masked"];
     let c = &causal["likelihood"]["causal"];
     assert_eq!(c["tokens"], m["bound"]["tokens"]);
