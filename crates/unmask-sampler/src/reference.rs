@@ -44,9 +44,8 @@
 //!   order; it is re-masked when the number is below `remask`.
 
 use rand::Rng;
-use unmask_schedule::reveal_probability;
-
 use rand_chacha::ChaCha8Rng;
+use unmask_schedule::reveal_probability;
 
 use crate::rng::{decision_rng, token_rng};
 use crate::token_sampler::{Confidence, Draw, TokenSampler};
