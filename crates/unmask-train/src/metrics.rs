@@ -6,16 +6,21 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::Result;
+use serde::{Deserialize, Serialize};
 
 pub const BUCKETS: usize = 10;
 
-/// Sums over a window of steps.
-#[derive(Debug, Clone, Default)]
+/// Sums over a window of steps. A checkpoint keeps the window it interrupts, so the first
+/// row after a resume covers the whole window, as in an uninterrupted run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Window {
     pub loss_sum: f64,
     pub steps: usize,
     pub correct: u64,
     pub masked: u64,
+    /// Tokens trained since the window started in this process (for tokens per second; not
+    /// kept by a checkpoint).
+    #[serde(skip)]
     pub tokens: u64,
     pub bucket_nll: [f64; BUCKETS],
     pub bucket_count: [u64; BUCKETS],

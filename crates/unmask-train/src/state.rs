@@ -16,6 +16,8 @@ use burn::record::{BinFileRecorder, FullPrecisionSettings, Recorder};
 use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::Window;
+
 /// Where the loop stands; everything else that is random is derived from `seed` and the
 /// step, so these numbers and the two records are the whole state.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -25,6 +27,9 @@ pub struct LoopState {
     pub seed: u64,
     /// Mean training loss of the last logged window (for the summary).
     pub last_loss: Option<f64>,
+    /// The logging window this checkpoint interrupts (empty at a logging step).
+    #[serde(default)]
+    pub window: Window,
 }
 
 pub const CHECKPOINT_DIR: &str = "checkpoint";
@@ -251,6 +256,7 @@ mod tests {
                 step,
                 seed: 1,
                 last_loss: None,
+                window: Window::default(),
             };
             std::fs::write(dir.join(STATE_FILE), serde_json::to_string(&state).unwrap()).unwrap();
         }

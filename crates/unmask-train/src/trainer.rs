@@ -467,12 +467,14 @@ where
     // LayerNorms), not by burn's AdamW.
     let mut optim = weight_decay::adamw::<B, M>(o);
     let mut step = 0;
+    let mut window = Window::default();
     if options.resume {
         let (m, opt, st) = state::load(run_dir, model, optim, device)?
             .context("the checkpoint disappeared while starting")?;
         model = m;
         optim = opt;
         step = st.step;
+        window = st.window;
         if st.seed != config.run.seed {
             bail!(
                 "the checkpoint was made with seed {}, the config says {}",
@@ -535,7 +537,6 @@ where
     };
     let started = Instant::now();
     let mut trained_tokens = 0u64;
-    let mut window = Window::default();
     let mut window_start = Instant::now();
     let mut grad_norm = 0.0;
     let block_len = config.data.block_len;
@@ -656,6 +657,7 @@ where
                     step,
                     seed: config.run.seed,
                     last_loss: summary.last_loss,
+                    window: window.clone(),
                 },
                 config.run.keep_checkpoints,
             )?;
