@@ -183,6 +183,32 @@ fn a_causal_lm_gets_nll_on_the_same_blocks_as_a_masked_lm() {
     assert!((per_word - nll * number(&c["tokens"]) / number(&c["words"])).abs() < 1e-9);
 }
 
+/// GPT-2 (the tiny fixture's weights, with tiny-bert's 300-token tokenizer for its 300-token
+/// vocabulary): NLL per token near ln V for an untrained model, per word from the same total.
+#[test]
+fn gpt2_gets_nll_per_token_and_per_word() {
+    let dir = copy_model(&fixture("unmask-gpt2", "tiny-gpt2"), "gpt2", |_| {});
+    for file in [
+        "vocab.txt",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+    ] {
+        std::fs::copy(
+            fixture("unmask-roberta", "tiny-bert").join(file),
+            dir.join(file),
+        )
+        .unwrap();
+    }
+    let json = eval_json(&dir, &SMALL);
+    assert_eq!(json["kind"], "causal LM");
+    let c = &json["likelihood"]["causal"];
+    let nll = number(&c["nll_per_token"]);
+    assert!((nll - 300f64.ln()).abs() < 1.5, "{nll}");
+    let per_word = number(&c["nll_per_word"]);
+    assert!((per_word - nll * number(&c["tokens"]) / number(&c["words"])).abs() < 1e-9);
+}
+
 /// The numbers of `unmask eval` are the experiments' numbers: the same blocks, masks and
 /// measurement for the `tiny` preset's settings, to the last bit.
 #[test]
