@@ -144,6 +144,22 @@ pub fn prepare(config: &TrainConfig, resume: bool) -> Result<RunDirLock> {
     Ok(lock)
 }
 
+/// Removes `run_dir`, which a run that was then refused created, when that run left nothing
+/// in it but its `config.toml` and lock file (a failed run that tokenized or trained
+/// something keeps its directory). Best effort: what cannot be removed stays.
+pub fn remove_refused(run_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(run_dir) else {
+        return;
+    };
+    let names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
+    if names.iter().all(|n| n == CONFIG_FILE || n == LOCK_FILE) {
+        for name in names {
+            let _ = std::fs::remove_file(run_dir.join(name));
+        }
+        let _ = std::fs::remove_dir(run_dir);
+    }
+}
+
 /// Refuses to resume the run in `run_dir` with a config it was not made with.
 fn check_resume(config: &TrainConfig, run_dir: &Path) -> Result<()> {
     let file = run_dir.join(CONFIG_FILE);

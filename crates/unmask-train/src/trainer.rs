@@ -190,9 +190,30 @@ pub fn train<B: AutodiffBackend>(
 ) -> Result<TrainSummary> {
     config.validate().map_err(anyhow::Error::msg)?;
     let run_dir = &config.run.out_dir;
+    let created = !run_dir.exists();
     // No new run over an old one, no resume with another config, one training per
     // directory (held until this function returns); config.toml is written only then.
-    let _lock = crate::run_dir::prepare(config, options.resume)?;
+    let result = crate::run_dir::prepare(config, options.resume).and_then(|lock| {
+        train_in_run_dir::<B>(config, device, options).map(|summary| (lock, summary))
+    });
+    match result {
+        Ok((_lock, summary)) => Ok(summary),
+        Err(error) => {
+            if created {
+                crate::run_dir::remove_refused(run_dir);
+            }
+            Err(error)
+        }
+    }
+}
+
+/// [`train`] once the run directory is accepted and locked.
+fn train_in_run_dir<B: AutodiffBackend>(
+    config: &TrainConfig,
+    device: &B::Device,
+    options: &TrainOptions,
+) -> Result<TrainSummary> {
+    let run_dir = &config.run.out_dir;
 
     let (architecture, causal_switch) = match &config.model {
         ModelSection::Scratch {

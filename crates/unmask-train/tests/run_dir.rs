@@ -153,6 +153,27 @@ fn a_run_that_failed_before_training_does_not_block_the_next() {
     );
 }
 
+/// A new run refused once its directory was accepted (an unknown schedule, a missing
+/// corpus) leaves no directory behind; one that existed before keeps what it held.
+#[test]
+fn a_refused_run_removes_the_directory_it_created() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = common::small_corpus(tmp.path(), 20);
+    let run = tmp.path().join("run");
+    let unknown = common::tiny_config(&corpus, &run, "no-such-schedule", 2);
+    let err = train_error(&unknown, false);
+    assert!(err.contains("no-such-schedule"), "{err}");
+    assert!(!run.exists(), "the refused run left {}", run.display());
+    let missing = common::tiny_config(&tmp.path().join("no-such-corpus"), &run, "linear", 2);
+    train_error(&missing, false);
+    assert!(!run.exists(), "the refused run left {}", run.display());
+
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::write(run.join("notes.txt"), b"mine").unwrap();
+    train_error(&unknown, false);
+    assert_eq!(read(&run.join("notes.txt")), b"mine");
+}
+
 #[test]
 fn resume_never_creates_the_directory() {
     let tmp = tempfile::tempdir().unwrap();
