@@ -560,6 +560,7 @@ where
     let mut trained_tokens = 0u64;
     let mut window_start = Instant::now();
     let mut grad_norm = 0.0;
+    let mut pending_checkpoint: Option<LoopState> = None;
     let block_len = config.data.block_len;
     let micro = o.batch_size;
 
@@ -591,11 +592,20 @@ where
             if !loss_value.is_finite() {
                 progress.abandon();
                 bail!(
-                    "the training loss became {loss_value} at step {}; stopping. The last good \
-                     checkpoint (if any) is in {}; lower optim.lr or raise optim.warmup_steps",
+                    "the training loss became {loss_value} at step {}; stopping. {}; lower \
+                     optim.lr or raise optim.warmup_steps",
                     step + 1,
-                    state::checkpoint_dir(run_dir).display()
+                    last_good_checkpoint(run_dir)
                 );
+            }
+            if let Some(loop_state) = pending_checkpoint.take() {
+                state::save_keeping(
+                    run_dir,
+                    &model,
+                    &optim,
+                    &loop_state,
+                    config.run.keep_checkpoints,
+                )?;
             }
             let grads = GradientsParams::from_grads(out.loss.backward(), &model);
             accumulator.accumulate(&model, grads);
@@ -666,22 +676,24 @@ where
         }
         let interrupted = options.interrupt.load(Ordering::SeqCst);
         let stop_here = options.stop_after == Some(step) || interrupted;
-        if (config.run.checkpoint_every > 0 && step % config.run.checkpoint_every == 0)
-            || stop_here
-            || last
-        {
+        let loop_state = LoopState {
+            step,
+            seed: config.run.seed,
+            last_loss: summary.last_loss,
+            window: window.clone(),
+        };
+        if stop_here || last {
             state::save_keeping(
                 run_dir,
                 &model,
                 &optim,
-                &LoopState {
-                    step,
-                    seed: config.run.seed,
-                    last_loss: summary.last_loss,
-                    window: window.clone(),
-                },
+                &loop_state,
                 config.run.keep_checkpoints,
             )?;
+        } else if config.run.checkpoint_every > 0 && step % config.run.checkpoint_every == 0 {
+            // Written once the next step's loss is seen finite: a checkpoint never holds the
+            // weights of an update that broke the model.
+            pending_checkpoint = Some(loop_state);
         }
         if stop_here && !last {
             let why = if interrupted {
@@ -741,12 +753,26 @@ fn check_validation(
         progress.abandon();
         bail!(
             "the validation loss became {loss} at step {step}; stopping without saving that \
-             model. The last good checkpoint (if any) is in {}; lower optim.lr or raise \
-             optim.warmup_steps",
-            state::checkpoint_dir(run_dir).display()
+             model. {}; lower optim.lr or raise optim.warmup_steps",
+            last_good_checkpoint(run_dir)
         );
     }
     Ok(())
+}
+
+/// Where a diverged run's last good checkpoint is, for its error.
+fn last_good_checkpoint(run_dir: &Path) -> String {
+    let dir = state::checkpoint_dir(run_dir);
+    match state::saved_step(run_dir) {
+        Ok(Some(step)) => format!(
+            "The last good checkpoint is in {} (step {step})",
+            dir.display()
+        ),
+        _ => format!(
+            "No checkpoint was written yet (it would be in {})",
+            dir.display()
+        ),
+    }
 }
 
 fn report_validation(progress: &ProgressBar, quiet: bool, step: usize, valid: &Window) {

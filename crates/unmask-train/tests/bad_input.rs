@@ -393,6 +393,39 @@ fn diverging_loss_stops_with_an_error_and_no_final_model() {
     );
 }
 
+/// The second update overflows the weights (warmup from 0 to a huge rate) and checkpoints
+/// are due every step: the checkpoint left is step 1's, whose weights still give a finite
+/// loss, not step 2's, and resuming it (to step 1) saves a usable model.
+#[test]
+fn the_checkpoint_left_by_a_diverged_run_is_the_last_good_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = common::small_corpus(tmp.path(), 20);
+    let run = tmp.path().join("run");
+    let mut config = common::tiny_config(&corpus, &run, "linear", 30);
+    config.optim.lr = 1e30;
+    config.optim.warmup_steps = 2;
+    config.optim.grad_clip = 0.0;
+    config.run.checkpoint_every = 1;
+    let err = train_error(&config);
+    assert_mentions(&err, &["training loss", "at step 3", "(step 1)"]);
+    let state = std::fs::read_to_string(run.join("checkpoint/state.json")).unwrap();
+    assert!(state.contains("\"step\": 1,"), "{state}");
+
+    config.run.steps = 1;
+    let summary = train::<B>(
+        &config,
+        &Default::default(),
+        &TrainOptions {
+            resume: true,
+            quiet: true,
+            ..Default::default()
+        },
+    )
+    .expect("the kept checkpoint holds a model with a finite loss");
+    assert!(summary.validation.iter().all(|(_, loss)| loss.is_finite()));
+    assert!(run.join("final/model.safetensors").is_file());
+}
+
 /// The last step's update overflows the weights: its training loss (computed before the
 /// update) is finite, its validation loss is not. The run fails naming the step instead of
 /// exiting 0 with a model that outputs only NaN.
