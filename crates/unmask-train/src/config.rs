@@ -400,8 +400,10 @@ impl TrainConfig {
         Self::from_toml(text).map_err(|e| format!("preset {name}: {e}"))
     }
 
+    /// The config as TOML ([`TrainConfig::validate`] has checked that it has one: its one
+    /// path, `run.out_dir`, is UTF-8).
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).expect("config serializes")
+        toml::to_string_pretty(self).expect("a validated config serializes")
     }
 
     /// What stops this config from resuming a run saved with `saved`: one line per differing
@@ -459,6 +461,13 @@ impl TrainConfig {
             if !ok {
                 return Err(msg.to_string());
             }
+        }
+        // The run's config.toml records the directory: TOML holds only UTF-8.
+        if self.run.out_dir.to_str().is_none() {
+            return Err(format!(
+                "run.out_dir {} is not valid UTF-8; choose a directory name in UTF-8",
+                self.run.out_dir.display()
+            ));
         }
         if let ModelSection::Scratch {
             architecture,

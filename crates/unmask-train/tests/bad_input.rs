@@ -457,3 +457,19 @@ fn a_nan_validation_loss_at_the_last_step_is_an_error() {
         "a model with a NaN validation loss must not be checkpointed"
     );
 }
+
+/// A run directory whose name is not UTF-8 cannot be recorded in config.toml: a clear error
+/// before anything is created, not a panic.
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_out_dir_is_refused_before_anything_is_created() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = common::small_corpus(tmp.path(), 20);
+    let run = tmp.path().join(std::ffi::OsStr::from_bytes(b"bad\xffdir"));
+    let mut config = common::tiny_config(&corpus, &tmp.path().join("run"), "linear", 2);
+    config.run.out_dir = run.clone();
+    let err = train_error(&config);
+    assert_mentions(&err, &["run.out_dir", "UTF-8"]);
+    assert!(!run.exists(), "the refused run created {}", run.display());
+}
