@@ -22,6 +22,11 @@ pub enum TextError {
     #[error("cannot load tokenizer from {path}: {message}")]
     TokenizerLoad { path: PathBuf, message: String },
 
+    /// A JSON file of a model directory (`config.json`, `tokenizer_config.json`, ...) that
+    /// does not parse: named as itself, whoever reads it first.
+    #[error("{path}: {message}")]
+    BadJsonFile { path: PathBuf, message: String },
+
     #[error(
         "tokenizer {path} has no {role} token: looked for {looked_for}; \
          a masked language model tokenizer needs one"

@@ -121,15 +121,19 @@ fn read_json_object(path: &Path) -> Result<Option<Value>> {
         return Ok(None);
     }
     let text = std::fs::read_to_string(path).map_err(|e| TextError::io("read", path, e))?;
-    let json: Value = serde_json::from_str(&text).map_err(|e| TextError::TokenizerLoad {
+    // config.json is the model's own configuration: deleting it is no fix.
+    let fix = if path.file_name().is_some_and(|n| n == "config.json") {
+        "fix the file (the model's configuration)"
+    } else {
+        "fix or delete the file"
+    };
+    let bad = |message: String| TextError::BadJsonFile {
         path: path.to_owned(),
-        message: format!("invalid JSON: {e}; fix or delete the file"),
-    })?;
+        message: format!("{message}; {fix}"),
+    };
+    let json: Value = serde_json::from_str(&text).map_err(|e| bad(format!("invalid JSON: {e}")))?;
     if !json.is_object() {
-        return Err(TextError::TokenizerLoad {
-            path: path.to_owned(),
-            message: "expected a JSON object at the top level".into(),
-        });
+        return Err(bad("expected a JSON object at the top level".into()));
     }
     Ok(Some(json))
 }
@@ -137,6 +141,36 @@ fn read_json_object(path: &Path) -> Result<Option<Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A broken config.json is named as itself, not as a tokenizer that failed to load, and
+    /// the fix offered does not delete the model's configuration.
+    #[test]
+    fn a_broken_json_file_is_named_as_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.json"), "{broken").unwrap();
+        let err = TokenizerHints::read(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&dir.path().join("config.json").display().to_string()),
+            "{err}"
+        );
+        assert!(
+            err.contains("invalid JSON") && err.contains("fix the file"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("tokenizer") && !err.contains("delete"),
+            "{err}"
+        );
+
+        std::fs::write(dir.path().join("config.json"), "{}").unwrap();
+        std::fs::write(dir.path().join("tokenizer_config.json"), "[1]").unwrap();
+        let err = TokenizerHints::read(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("tokenizer_config.json: expected a JSON object"),
+            "{err}"
+        );
+        assert!(err.contains("fix or delete the file"), "{err}");
+    }
 
     #[test]
     fn reads_names_flags_and_ids() {
