@@ -110,6 +110,16 @@ pub fn prepare(config: &TrainConfig, resume: bool) -> Result<RunDirLock> {
         // A run killed between the two renames of a checkpoint left only checkpoint.tmp/ or
         // checkpoint.old/: put the complete copy back first.
         if !state::recover(run_dir)? {
+            let dir = state::checkpoint_dir(run_dir);
+            if dir.is_dir() {
+                bail!(
+                    "--resume: {} is incomplete: it has no {}, which a checkpoint writes last, \
+                     so its weights cannot be trusted; start a new run, or put a complete \
+                     checkpoint there",
+                    dir.display(),
+                    state::STATE_FILE
+                );
+            }
             bail!("--resume: no checkpoint in {}", run_dir.display());
         }
         check_resume(config, run_dir)?;

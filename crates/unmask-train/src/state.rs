@@ -43,7 +43,7 @@ pub fn checkpoint_dir(run_dir: &Path) -> PathBuf {
 }
 
 /// The marker of a complete checkpoint directory (written last).
-const STATE_FILE: &str = "state.json";
+pub const STATE_FILE: &str = "state.json";
 
 fn tmp_dir(run_dir: &Path) -> PathBuf {
     run_dir.join(format!("{CHECKPOINT_DIR}.tmp"))
