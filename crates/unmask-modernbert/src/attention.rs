@@ -31,6 +31,41 @@ pub struct LayerCache<B: Backend> {
     pub values: Tensor<B, 4>,
 }
 
+/// Where a layer's attention takes its keys and values from.
+pub enum KeySource<'a, B: Backend> {
+    /// This call's positions only.
+    Own,
+    /// The cached ones followed by this call's; the cache grows (causal decoding; from an
+    /// empty cache, a full pass that records its keys and values).
+    Append(&'a mut Option<LayerCache<B>>),
+    /// Every position of a sequence from `cache`, this call's rows (positions
+    /// `start..start + len`) computed afresh in place of the cached ones; the cache is left as
+    /// it was.
+    Splice {
+        cache: &'a LayerCache<B>,
+        start: usize,
+    },
+}
+
+/// `cached` (`[batch, heads, total, head_dim]`) with rows `start..start + fresh.len` replaced
+/// by `fresh`.
+fn splice<B: Backend>(cached: &Tensor<B, 4>, fresh: Tensor<B, 4>, start: usize) -> Tensor<B, 4> {
+    let total = cached.dims()[2];
+    let end = start + fresh.dims()[2];
+    let mut parts = Vec::with_capacity(3);
+    if start > 0 {
+        parts.push(cached.clone().narrow(2, 0, start));
+    }
+    parts.push(fresh);
+    if end < total {
+        parts.push(cached.clone().narrow(2, end, total - end));
+    }
+    match parts.len() {
+        1 => parts.pop().expect("one part"),
+        _ => Tensor::cat(parts, 2),
+    }
+}
+
 #[derive(Module, Debug)]
 pub struct Attention<B: Backend> {
     pub wqkv: Linear<B>,
@@ -41,14 +76,13 @@ pub struct Attention<B: Backend> {
 }
 
 impl<B: Backend> Attention<B> {
-    /// `x`: `[batch, len, hidden]`. With `cache`, the keys are the cached ones followed by
-    /// this call's, and the cache grows by `len`.
+    /// `x`: `[batch, len, hidden]`; `keys` says which keys and values the queries see.
     pub fn forward(
         &self,
         x: Tensor<B, 3>,
         rope: &Rope<B>,
         bias: &ScoreBias<B>,
-        cache: Option<&mut Option<LayerCache<B>>>,
+        keys: KeySource<'_, B>,
     ) -> Tensor<B, 3> {
         let [batch, len, hidden] = x.dims();
         let heads = self.num_heads;
@@ -59,15 +93,22 @@ impl<B: Backend> Attention<B> {
             .reshape([batch, len, 3 * heads, head_dim])
             .swap_dims(1, 2)
             .narrow(1, 2 * heads, heads);
-        if let Some(cache) = cache {
-            if let Some(past) = cache.take() {
-                k = Tensor::cat(vec![past.keys, k], 2);
-                v = Tensor::cat(vec![past.values, v], 2);
+        match keys {
+            KeySource::Own => {}
+            KeySource::Append(cache) => {
+                if let Some(past) = cache.take() {
+                    k = Tensor::cat(vec![past.keys, k], 2);
+                    v = Tensor::cat(vec![past.values, v], 2);
+                }
+                *cache = Some(LayerCache {
+                    keys: k.clone(),
+                    values: v.clone(),
+                });
             }
-            *cache = Some(LayerCache {
-                keys: k.clone(),
-                values: v.clone(),
-            });
+            KeySource::Splice { cache, start } => {
+                k = splice(&cache.keys, k, start);
+                v = splice(&cache.values, v, start);
+            }
         }
 
         let device = q.device();

@@ -7,7 +7,7 @@ use burn::tensor::module::linear;
 use burn::tensor::{Tensor, backend::Backend};
 use unmask_nn::{Activation, Dropout};
 
-use crate::attention::{Attention, LayerCache, ScoreBias};
+use crate::attention::{Attention, KeySource, ScoreBias};
 use crate::rope::Rope;
 
 /// GeGLU: `Wo(act(a) * g)` where `[a, g]` are the two halves of `Wi(x)`.
@@ -56,13 +56,13 @@ impl<B: Backend> Layer<B> {
         x: Tensor<B, 3>,
         rope: &Rope<B>,
         bias: &ScoreBias<B>,
-        cache: Option<&mut Option<LayerCache<B>>>,
+        keys: KeySource<'_, B>,
     ) -> Tensor<B, 3> {
         let normed = match &self.attn_norm {
             Some(norm) => norm.forward(x.clone()),
             None => x.clone(),
         };
-        let x = x + self.attn.forward(normed, rope, bias, cache);
+        let x = x + self.attn.forward(normed, rope, bias, keys);
         x.clone() + self.mlp.forward(self.mlp_norm.forward(x))
     }
 }

@@ -6,6 +6,7 @@ mod attention;
 mod band;
 pub mod checkpoint;
 pub mod config;
+mod context_cache;
 mod layer;
 pub mod model;
 pub mod params;
@@ -15,6 +16,7 @@ pub use attention::ScoreBias;
 pub use band::Band;
 pub use checkpoint::{LoadReport, load_modernbert, save_modernbert};
 pub use config::{AttentionKind, ModernBertConfig};
+pub use context_cache::ContextCache;
 pub use model::{KvCache, ModernBert};
 pub use rope::Rope;
 

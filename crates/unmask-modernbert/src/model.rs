@@ -8,9 +8,10 @@ use burn::nn::{Embedding, LayerNorm, Linear};
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 use unmask_nn::{Activation, Dropout};
 
-use crate::attention::{LayerCache, ScoreBias};
+use crate::attention::{KeySource, LayerCache, ScoreBias};
 use crate::band::Band;
 use crate::config::ModernBertConfig;
+use crate::context_cache::ContextCache;
 use crate::layer::Layer;
 use crate::rope::Rope;
 
@@ -64,6 +65,31 @@ impl<B: Backend> KvCache<B> {
     }
 }
 
+/// Which positions a pass runs and where their keys and values come from.
+pub(crate) enum Pass<'a, B: Backend> {
+    /// Every position, nothing cached.
+    Full,
+    /// Causal decoding: the positions after the cached ones.
+    Causal(&'a mut KvCache<B>),
+    /// Every position, each layer's keys and values recorded.
+    Record(&'a mut Vec<Option<LayerCache<B>>>),
+    /// Positions `start..start + len`, attending to `cache` for the others.
+    Rows {
+        cache: &'a ContextCache<B>,
+        start: usize,
+    },
+}
+
+/// `[batch, 1, 1, seq]` additive bias hiding the padding of a `[batch, seq]` attention mask.
+pub(crate) fn key_bias<B: Backend>(attention_mask: Tensor<B, 2, Int>) -> Tensor<B, 4> {
+    let [batch, seq] = attention_mask.dims();
+    attention_mask
+        .equal_elem(0)
+        .float()
+        .mul_scalar(MASKED_SCORE)
+        .reshape([batch, 1, 1, seq])
+}
+
 /// `bias` at the full score shape: repeated into a contiguous tensor on the CPU backends,
 /// which add it in place only so; a broadcast view for the fused GPU kernels.
 fn full_shape<B: Backend>(bias: Tensor<B, 4>, shape: [usize; 4]) -> Tensor<B, 4> {
@@ -82,20 +108,20 @@ impl<B: Backend> ModernBert<B> {
         &self.config
     }
 
-    /// `[1, 1, len, past + len]`: what query `i` (at position `past + i`) may not see within
-    /// a sliding window and, for a causal model, in the future. None when it sees everything.
+    /// `[1, 1, len, keys]`: what query `i` (at position `start + i`) may not see of keys
+    /// `0..keys` within a sliding window and, for a causal model, in the future. None when it
+    /// sees everything.
     fn position_bias(
         &self,
-        past: usize,
-        len: usize,
+        (start, len): (usize, usize),
+        keys: usize,
         sliding: bool,
         device: &B::Device,
     ) -> Option<Tensor<B, 4>> {
         let half = self.config.local_attention / 2;
-        let keys = past + len;
         let hidden =
             |q: usize, k: usize| (self.config.causal && k > q) || (sliding && q.abs_diff(k) > half);
-        let values: Vec<f32> = (past..keys)
+        let values: Vec<f32> = (start..start + len)
             .flat_map(|q| (0..keys).map(move |k| (q, k)))
             .map(|(q, k)| if hidden(q, k) { MASKED_SCORE } else { 0.0 })
             .collect();
@@ -105,25 +131,30 @@ impl<B: Backend> ModernBert<B> {
             .then(|| Tensor::from_data(TensorData::new(values, [1, 1, len, keys]), device))
     }
 
-    fn run_layers(
+    /// Hidden states of `input_ids`, the positions `pass` says, after the final norm.
+    pub(crate) fn run_layers(
         &self,
         input_ids: Tensor<B, 2, Int>,
         key_bias: Option<Tensor<B, 4>>,
-        mut cache: Option<&mut KvCache<B>>,
+        mut pass: Pass<'_, B>,
     ) -> Tensor<B, 3> {
         let device = input_ids.device();
         let [batch, len] = input_ids.dims();
-        let past = cache.as_ref().map_or(0, |c| c.len);
+        let (start, keys) = match &pass {
+            Pass::Full | Pass::Record(_) => (0, len),
+            Pass::Causal(cache) => (cache.len, cache.len + len),
+            Pass::Rows { cache, start } => (*start, cache.len),
+        };
         let (heads, head_dim) = (self.config.num_attention_heads, self.config.head_dim());
         let mut x = self.embedding_dropout.forward(
             self.embedding_norm
                 .forward(self.tok_embeddings.forward(input_ids)),
         );
         let ropes = [self.config.global_rope_theta, self.config.local_rope_theta]
-            .map(|theta| Rope::new(theta, head_dim, heads, (past, len), &device));
-        let score_shape = [batch, heads, len, past + len];
+            .map(|theta| Rope::new(theta, head_dim, heads, (start, len), &device));
+        let score_shape = [batch, heads, len, keys];
         let full = |sliding: bool| {
-            let positions = self.position_bias(past, len, sliding, &device);
+            let positions = self.position_bias((start, len), keys, sliding, &device);
             let bias = match (positions, key_bias.clone()) {
                 (Some(p), Some(k)) => Some(p + k),
                 (p, k) => p.or(k),
@@ -132,7 +163,8 @@ impl<B: Backend> ModernBert<B> {
                 ScoreBias::Full(full_shape(b, score_shape))
             })
         };
-        let band = (cache.is_none() && unmask_nn::runs_on_host::<B>(&device))
+        let every_row = matches!(pass, Pass::Full | Pass::Record(_));
+        let band = (every_row && unmask_nn::runs_on_host::<B>(&device))
             .then(|| {
                 let padding = key_bias.as_ref().map(|bias| {
                     let values = bias.clone().into_data().convert::<f32>().to_vec::<f32>();
@@ -157,10 +189,18 @@ impl<B: Backend> ModernBert<B> {
         ];
         for (i, layer) in self.layers.iter().enumerate() {
             let kind = usize::from(layer.sliding);
-            let layer_cache = cache.as_mut().map(|c| &mut c.layers[i]);
-            x = layer.forward(x, &ropes[kind], &biases[kind], layer_cache);
+            let source = match &mut pass {
+                Pass::Full => KeySource::Own,
+                Pass::Causal(cache) => KeySource::Append(&mut cache.layers[i]),
+                Pass::Record(layers) => KeySource::Append(&mut layers[i]),
+                Pass::Rows { cache, start } => KeySource::Splice {
+                    cache: &cache.layers[i],
+                    start: *start,
+                },
+            };
+            x = layer.forward(x, &ropes[kind], &biases[kind], source);
         }
-        if let Some(cache) = cache {
+        if let Pass::Causal(cache) = pass {
             cache.len += len;
         }
         self.final_norm.forward(x)
@@ -175,14 +215,7 @@ impl<B: Backend> ModernBert<B> {
         input_ids: Tensor<B, 2, Int>,
         attention_mask: Option<Tensor<B, 2, Int>>,
     ) -> Tensor<B, 3> {
-        let key_bias = attention_mask.map(|mask| {
-            let [batch, seq] = mask.dims();
-            mask.equal_elem(0)
-                .float()
-                .mul_scalar(MASKED_SCORE)
-                .reshape([batch, 1, 1, seq])
-        });
-        self.run_layers(input_ids, key_bias, None)
+        self.run_layers(input_ids, attention_mask.map(key_bias), Pass::Full)
     }
 
     /// Causal decoding, a step at a time: hidden states of `input_ids` (the tokens after the
@@ -196,7 +229,7 @@ impl<B: Backend> ModernBert<B> {
             self.config.causal,
             "a key/value cache serves only a causal model"
         );
-        self.run_layers(input_ids, None, Some(cache))
+        self.run_layers(input_ids, None, Pass::Causal(cache))
     }
 
     /// Logits at every position: `[batch, seq, vocab]`.
