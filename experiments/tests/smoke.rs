@@ -270,7 +270,7 @@ fn all_runs_the_presets_experiments() {
 
 #[test]
 fn every_builtin_preset_parses() {
-    for name in ["tiny", "cpu-small", "cpu-full", "seed"] {
+    for name in ["tiny", "cpu-small", "cpu-full", "seed", "seed-modernbert"] {
         Preset::load(name).unwrap_or_else(|e| panic!("{name}: {e:#}"));
     }
 }
