@@ -6,6 +6,46 @@ use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Tensor, backend::Backend};
 use unmask_nn::Dropout;
 
+/// One layer's keys and values `[batch, heads, seq, head_dim]` for every position.
+#[derive(Clone, Debug)]
+pub struct LayerCache<B: Backend> {
+    pub keys: Tensor<B, 4>,
+    pub values: Tensor<B, 4>,
+}
+
+/// Where a layer's attention takes its keys and values from.
+pub enum KeySource<'a, B: Backend> {
+    /// This call's positions only.
+    Own,
+    /// This call's positions only, recorded into the slot.
+    Record(&'a mut Option<LayerCache<B>>),
+    /// Every position of a sequence from `cache`, this call's rows (positions
+    /// `start..start + len`) computed afresh in place of the cached ones.
+    Splice {
+        cache: &'a LayerCache<B>,
+        start: usize,
+    },
+}
+
+/// `cached` (`[batch, heads, total, head_dim]`) with rows `start..start + fresh.len` replaced
+/// by `fresh`.
+fn splice<B: Backend>(cached: &Tensor<B, 4>, fresh: Tensor<B, 4>, start: usize) -> Tensor<B, 4> {
+    let total = cached.dims()[2];
+    let end = start + fresh.dims()[2];
+    let mut parts = Vec::with_capacity(3);
+    if start > 0 {
+        parts.push(cached.clone().narrow(2, 0, start));
+    }
+    parts.push(fresh);
+    if end < total {
+        parts.push(cached.clone().narrow(2, end, total - end));
+    }
+    match parts.len() {
+        1 => parts.pop().expect("one part"),
+        _ => Tensor::cat(parts, 2),
+    }
+}
+
 /// Bidirectional multi-head self-attention with BERT's output block
 /// (dense, dropout, residual, post-LayerNorm).
 #[derive(Module, Debug)]
@@ -21,9 +61,14 @@ pub struct SelfAttention<B: Backend> {
 }
 
 impl<B: Backend> SelfAttention<B> {
-    /// `x`: `[batch, seq, hidden]`; `key_bias`: `[batch, 1, 1, seq]`, 0 for real tokens and a
-    /// large negative number for padding.
-    pub fn forward(&self, x: Tensor<B, 3>, key_bias: Option<Tensor<B, 4>>) -> Tensor<B, 3> {
+    /// `x`: `[batch, seq, hidden]`; `key_bias`: `[batch, 1, 1, keys]`, 0 for real tokens and a
+    /// large negative number for padding; `source`: which keys and values the queries see.
+    pub fn forward(
+        &self,
+        x: Tensor<B, 3>,
+        key_bias: Option<Tensor<B, 4>>,
+        source: KeySource<'_, B>,
+    ) -> Tensor<B, 3> {
         let [batch, seq, hidden] = x.dims();
         let head_dim = hidden / self.num_heads;
         let heads = |t: Tensor<B, 3>| {
@@ -31,8 +76,21 @@ impl<B: Backend> SelfAttention<B> {
                 .swap_dims(1, 2)
         };
         let q = heads(self.query.forward(x.clone()));
-        let k = heads(self.key.forward(x.clone()));
-        let v = heads(self.value.forward(x.clone()));
+        let mut k = heads(self.key.forward(x.clone()));
+        let mut v = heads(self.value.forward(x.clone()));
+        match source {
+            KeySource::Own => {}
+            KeySource::Record(slot) => {
+                *slot = Some(LayerCache {
+                    keys: k.clone(),
+                    values: v.clone(),
+                });
+            }
+            KeySource::Splice { cache, start } => {
+                k = splice(&cache.keys, k, start);
+                v = splice(&cache.values, v, start);
+            }
+        }
 
         let device = x.device();
         let dropout = B::ad_enabled(&device) && self.attention_dropout.prob > 0.0;

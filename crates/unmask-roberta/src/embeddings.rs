@@ -33,6 +33,25 @@ impl<B: Backend> Embeddings<B> {
         self.dropout.forward(self.layer_norm.forward(x))
     }
 
+    /// [`Embeddings::forward`] at positions `rows` only of `input_ids` (whole sequences: a
+    /// RoBERTa position counts the tokens before it).
+    pub fn forward_rows(
+        &self,
+        input_ids: Tensor<B, 2, Int>,
+        token_type_ids: Option<Tensor<B, 2, Int>>,
+        rows: std::ops::Range<usize>,
+    ) -> Tensor<B, 3> {
+        let batch = input_ids.dims()[0];
+        let cut = |t: Tensor<B, 2, Int>| t.slice([0..batch, rows.clone()]);
+        let positions = cut(self.position_ids(input_ids.clone()));
+        let input_ids = cut(input_ids);
+        let token_type_ids = token_type_ids.map_or_else(|| input_ids.zeros_like(), cut);
+        let x = self.word.forward(input_ids)
+            + self.position.forward(positions)
+            + self.token_type.forward(token_type_ids);
+        self.dropout.forward(self.layer_norm.forward(x))
+    }
+
     /// RoBERTa: `cumsum(id != pad) * (id != pad) + pad`, computed from the ids as transformers
     /// does, so left- and right-padded rows get the same positions for the same tokens.
     /// BERT: `0..seq` for every row.

@@ -3,7 +3,7 @@ use burn::nn::{LayerNorm, Linear};
 use burn::tensor::{Tensor, backend::Backend};
 use unmask_nn::{Activation, Dropout};
 
-use crate::attention::SelfAttention;
+use crate::attention::{KeySource, SelfAttention};
 
 /// One post-LN encoder layer: self-attention block, then the feed-forward block
 /// (intermediate dense, activation, output dense, dropout, residual, LayerNorm).
@@ -18,8 +18,13 @@ pub struct EncoderLayer<B: Backend> {
 }
 
 impl<B: Backend> EncoderLayer<B> {
-    pub fn forward(&self, x: Tensor<B, 3>, key_bias: Option<Tensor<B, 4>>) -> Tensor<B, 3> {
-        let x = self.attention.forward(x, key_bias);
+    pub fn forward(
+        &self,
+        x: Tensor<B, 3>,
+        key_bias: Option<Tensor<B, 4>>,
+        source: KeySource<'_, B>,
+    ) -> Tensor<B, 3> {
+        let x = self.attention.forward(x, key_bias, source);
         let h = self
             .activation
             .forward(self.intermediate.forward(x.clone()));

@@ -4,6 +4,7 @@
 mod attention;
 pub mod checkpoint;
 pub mod config;
+mod context_cache;
 mod embeddings;
 pub mod fill_mask;
 mod layer;
@@ -13,4 +14,5 @@ pub mod params;
 
 pub use checkpoint::{LoadReport, load_masked_lm, save_masked_lm};
 pub use config::{MaskedLmConfig, ModelKind};
+pub use context_cache::ContextCache;
 pub use model::MaskedLm;

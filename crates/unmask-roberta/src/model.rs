@@ -2,6 +2,7 @@ use burn::module::Module;
 use burn::tensor::{Int, Tensor, backend::Backend};
 use unmask_nn::hf_params::RandomInit;
 
+use crate::attention::KeySource;
 use crate::config::MaskedLmConfig;
 use crate::embeddings::Embeddings;
 use crate::layer::EncoderLayer;
@@ -21,6 +22,16 @@ pub struct MaskedLm<B: Backend> {
 
 /// Additive attention bias that hides padding keys.
 const MASKED_SCORE: f64 = -1e30;
+
+/// `[batch, 1, 1, seq]` additive bias hiding the padding of a `[batch, seq]` attention mask.
+pub(crate) fn key_bias<B: Backend>(attention_mask: Tensor<B, 2, Int>) -> Tensor<B, 4> {
+    let [batch, seq] = attention_mask.dims();
+    attention_mask
+        .equal_elem(0)
+        .float()
+        .mul_scalar(MASKED_SCORE)
+        .reshape([batch, 1, 1, seq])
+}
 
 impl MaskedLmConfig {
     /// A freshly initialised model (RoBERTa's N(0, 0.02) init).
@@ -48,16 +59,10 @@ impl<B: Backend> MaskedLm<B> {
         attention_mask: Option<Tensor<B, 2, Int>>,
         token_type_ids: Option<Tensor<B, 2, Int>>,
     ) -> Tensor<B, 3> {
-        let key_bias = attention_mask.map(|mask| {
-            let [batch, seq] = mask.dims();
-            mask.equal_elem(0)
-                .float()
-                .mul_scalar(MASKED_SCORE)
-                .reshape([batch, 1, 1, seq])
-        });
+        let key_bias = attention_mask.map(key_bias);
         let mut x = self.embeddings.forward(input_ids, token_type_ids);
         for layer in &self.layers {
-            x = layer.forward(x, key_bias.clone());
+            x = layer.forward(x, key_bias.clone(), KeySource::Own);
         }
         x
     }
