@@ -118,6 +118,8 @@ rows = [
      f"{forward}/burn-nn TransformerEncoder (reference)", None, 256),
     ("forward, ModernBERT-base shapes, 1 x 512, encoder + full MLM head",
      "forward modernbert-base 1x512/encoder + full MLM head", "modernbert_base_forward_mlm_1x512", 512),
+    ("the same forward's weight and attention matmuls alone (burn's matmul floor)",
+     "forward modernbert-base 1x512/weight and attention matmuls alone", "modernbert_base_forward_mlm_1x512", None),
     ("training step, cpu-small shapes, 16 x 128, forward + backward + AdamW",
      "train step cpu-small 16x128/forward + backward + AdamW",
      "train_step_adamw_4l_256h_4heads_ffn1024_vocab8192_16x128", 16 * 128),
@@ -162,6 +164,6 @@ for label, key, torch_key, tokens in rows:
     else:
         ratio = "—"
     ours_median = median(mine)
-    rate = f"{tokens / ours_median:,.0f}" if ours_median else "—"
+    rate = f"{tokens / ours_median:,.0f}" if ours_median and tokens else "—"
     print(f"| {label} | {seconds(ours_median)} | {seconds(median(theirs))} | {ratio} | {rate} |")
 PY

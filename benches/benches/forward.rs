@@ -4,6 +4,8 @@
 use burn::backend::Flex;
 use burn::nn::transformer::{TransformerEncoderConfig, TransformerEncoderInput};
 use burn::tensor::{Distribution, Tensor};
+use std::hint::black_box;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 
 type B = Flex;
@@ -59,6 +61,41 @@ fn forward_modernbert(c: &mut Criterion) {
         b.iter(|| {
             let input = benches::ids_tensor::<B>(&ids, 1, &device);
             model.forward(input, None).into_data()
+        })
+    });
+    // The floor the matmul kernel sets: the forward's weight matmuls alone, on operands of
+    // the forward's shapes (attention's q k^T and p v at full width in every layer, an upper
+    // bound for the sliding layers), no other op.
+    let config = model.config();
+    let (len, hidden, inner) = (512, config.hidden_size, config.intermediate_size);
+    let heads = config.num_attention_heads;
+    let normal = Distribution::Normal(0.0, 0.02);
+    let matrix = |rows: usize, cols: usize| Tensor::<B, 2>::random([rows, cols], normal, &device);
+    let x = matrix(len, hidden);
+    let (wqkv, wo, wi, wo2) = (
+        matrix(hidden, 3 * hidden),
+        matrix(hidden, hidden),
+        matrix(hidden, 2 * inner),
+        matrix(inner, hidden),
+    );
+    let mlp_half = matrix(len, inner);
+    let q = Tensor::<B, 3>::random([heads, len, hidden / heads], normal, &device);
+    let scores = Tensor::<B, 3>::random([heads, len, len], normal, &device);
+    let head = matrix(hidden, hidden);
+    let decoder = model.tok_embeddings.weight.val().transpose();
+    group.bench_function("weight and attention matmuls alone", |b| {
+        // Flex runs each op when called; black_box keeps every product.
+        b.iter(|| {
+            for _ in 0..config.num_hidden_layers {
+                black_box(x.clone().matmul(wqkv.clone()));
+                black_box(q.clone().matmul(q.clone().transpose()));
+                black_box(scores.clone().matmul(q.clone()));
+                black_box(x.clone().matmul(wo.clone()));
+                black_box(x.clone().matmul(wi.clone()));
+                black_box(mlp_half.clone().matmul(wo2.clone()));
+            }
+            black_box(x.clone().matmul(head.clone()));
+            black_box(x.clone().matmul(decoder.clone()));
         })
     });
     group.finish();

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use burn::backend::Flex;
 use burn::tensor::Tensor;
-use unmask_modernbert::{Band, ScoreBias};
+use unmask_modernbert::{Band, KeySource, ScoreBias};
 
 type B = Flex;
 
@@ -131,7 +131,7 @@ fn ops(model: &unmask_modernbert::ModernBert<B>, reps: usize, device: &burn::ten
         drop(
             model.layers[0]
                 .attn
-                .forward(x.clone(), &rope, &ScoreBias::None, None)
+                .forward(x.clone(), &rope, &ScoreBias::None, KeySource::Own)
                 .into_data(),
         )
     });
@@ -139,12 +139,16 @@ fn ops(model: &unmask_modernbert::ModernBert<B>, reps: usize, device: &burn::ten
         drop(
             layer
                 .attn
-                .forward(x.clone(), &rope, &sliding, None)
+                .forward(x.clone(), &rope, &sliding, KeySource::Own)
                 .into_data(),
         )
     });
     time("mlp", &|| drop(layer.mlp.forward(x.clone()).into_data()));
     time("layer (sliding)", &|| {
-        drop(layer.forward(x.clone(), &rope, &sliding, None).into_data())
+        drop(
+            layer
+                .forward(x.clone(), &rope, &sliding, KeySource::Own)
+                .into_data(),
+        )
     });
 }

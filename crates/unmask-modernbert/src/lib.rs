@@ -12,7 +12,7 @@ pub mod model;
 pub mod params;
 mod rope;
 
-pub use attention::ScoreBias;
+pub use attention::{KeySource, ScoreBias};
 pub use band::Band;
 pub use checkpoint::{LoadReport, load_modernbert, save_modernbert};
 pub use config::{AttentionKind, ModernBertConfig};
