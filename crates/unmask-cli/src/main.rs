@@ -100,6 +100,13 @@ struct GenerateArgs {
     /// ReMDM remasking probability per step for the confidence policies.
     #[arg(long)]
     remask: Option<f64>,
+    /// Block cache (Fast-dLLM): prefix | dual. Needs --block; refused with `seed` and --remask.
+    #[arg(long)]
+    cache: Option<unmask_sampler::CacheMode>,
+    /// With --cache: record the cache afresh every this many steps of a block too
+    /// (1: every step, the tokens of uncached decoding); unset: at block starts only.
+    #[arg(long)]
+    cache_refresh: Option<usize>,
     #[arg(long, default_value_t = 1.0)]
     temperature: f64,
     #[arg(long)]
@@ -265,6 +272,8 @@ fn run(cli: Cli) -> Result<()> {
                 threshold: a.threshold,
                 block_len: a.block,
                 remask: a.remask,
+                cache: a.cache,
+                cache_refresh: a.cache_refresh,
                 temperature: a.temperature,
                 top_k: a.top_k,
                 top_p: a.top_p,

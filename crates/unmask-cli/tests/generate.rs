@@ -304,6 +304,28 @@ fn other_policies_generate() {
     }
 }
 
+#[test]
+fn block_cache_generates_and_with_a_refresh_every_step_writes_the_uncached_tokens() {
+    let base = [
+        "--prompt", PROMPT, "--length", "16", "--policy", "margin", "--block", "4", "--steps", "8",
+        "--seed", "5",
+    ];
+    let uncached = generate_json(&base);
+    for cache in ["prefix", "dual"] {
+        let mut args = base.to_vec();
+        args.extend_from_slice(&["--cache", cache]);
+        let json = generate_json(&args);
+        assert_prompted(&samples(&json)[0], 16);
+        args.extend_from_slice(&["--cache-refresh", "1"]);
+        let refreshed = generate_json(&args);
+        assert_eq!(
+            tokens(&samples(&refreshed)[0]),
+            tokens(&samples(&uncached)[0]),
+            "{cache}"
+        );
+    }
+}
+
 // ---- user errors: a non-zero exit and a message, never a panic ----
 
 fn assert_fails(args: &[&str], mentions: &[&str]) -> Output {
@@ -377,6 +399,30 @@ fn bad_sampler_settings_are_errors() {
     assert_generate_fails(
         &["--prompt", PROMPT, "--policy", "bogus"],
         &["`bogus`", "known policies", "threshold"],
+    );
+    assert_generate_fails(
+        &["--prompt", PROMPT, "--cache", "prefix"],
+        &[
+            "prefix cache",
+            "needs semi-autoregressive blocks",
+            "--block",
+        ],
+    );
+    assert_generate_fails(
+        &[
+            "--prompt", PROMPT, "--block", "4", "--cache", "dual", "--policy", "seed",
+        ],
+        &["dual cache", "`seed`", "rewrites committed tokens"],
+    );
+    assert_generate_fails(
+        &[
+            "--prompt", PROMPT, "--block", "4", "--cache", "prefix", "--remask", "0.1",
+        ],
+        &["remasking", "rewrites committed tokens"],
+    );
+    assert_generate_fails(
+        &["--prompt", PROMPT, "--cache", "suffix"],
+        &["`suffix`", "prefix, dual"],
     );
     assert_generate_fails(
         &["--prompt", PROMPT, "--num-samples", "0"],

@@ -1,16 +1,19 @@
 //! The burn masked LM behind the sampler's `Denoiser` trait: one encoder pass over the
 //! batch, then the head (dense, LayerNorm, vocabulary projection) only on the hidden states
 //! gathered at the requested positions; only those `[n, vocab]` logits reach the host, in one
-//! copy (none more for a single canvas).
+//! copy (none more for a single canvas). Under a block cache, `block_cache.rs`.
 
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
-use unmask_sampler::Denoiser;
+use unmask_sampler::{CacheWindow, Denoiser};
 
+use crate::block_cache::BlockCaches;
 use crate::masked_lm::AnyMaskedLm;
 
 pub struct MaskedLmDenoiser<B: Backend> {
     pub model: AnyMaskedLm<B>,
     pub device: B::Device,
+    /// The block cache of each canvas of the sampler's batch (`block_cache.rs`).
+    pub(crate) caches: BlockCaches<B>,
 }
 
 impl<B: Backend> MaskedLmDenoiser<B> {
@@ -19,6 +22,7 @@ impl<B: Backend> MaskedLmDenoiser<B> {
         Self {
             model: model.into(),
             device,
+            caches: BlockCaches::new(),
         }
     }
 }
@@ -78,5 +82,14 @@ impl<B: Backend> Denoiser for MaskedLmDenoiser<B> {
             offset += len;
         }
         Ok(out)
+    }
+
+    fn logits_cached(
+        &mut self,
+        tokens: &[&[u32]],
+        positions: &[&[usize]],
+        windows: &[CacheWindow],
+    ) -> anyhow::Result<Vec<Vec<f32>>> {
+        self.cached_logits(tokens, positions, windows)
     }
 }

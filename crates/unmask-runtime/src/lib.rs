@@ -6,6 +6,7 @@
 
 pub mod allocator;
 pub mod animation;
+pub mod block_cache;
 pub mod causal_lm;
 pub mod denoiser;
 pub mod device;

@@ -4,7 +4,7 @@ use crate::blocks::{block_budget, split_into_blocks};
 use crate::rng::CanvasRngs;
 use crate::rules::{BlockRule, StepContext, remask_committed, start_block};
 use crate::token_sampler::TokenSampler;
-use crate::{Canvas, Policy, SamplerError};
+use crate::{CacheMode, CacheWindow, Canvas, Policy, SamplerError};
 
 /// The loop state of one canvas: its blocks, the current block's rule and step, its budget
 /// and random streams. Canvases of a batch advance independently, one step per global step.
@@ -21,6 +21,10 @@ pub(crate) struct CanvasRun {
     remask: f64,
     requested: Vec<usize>,
     committed: Vec<usize>,
+    /// The step of the current block whose call last recorded the cache (None: not yet).
+    cache_recorded_at: Option<usize>,
+    /// The cache window of the last [`CanvasRun::plan`] that requested logits.
+    window: Option<CacheWindow>,
 }
 
 /// What a run needs from the sampler's settings.
@@ -31,6 +35,8 @@ pub(crate) struct RunSettings<'a> {
     pub remask: f64,
     pub seed: u64,
     pub vocab: usize,
+    pub cache: Option<CacheMode>,
+    pub cache_refresh: Option<usize>,
 }
 
 impl CanvasRun {
@@ -63,6 +69,8 @@ impl CanvasRun {
             remask: settings.remask,
             requested: Vec::new(),
             committed: Vec::new(),
+            cache_recorded_at: None,
+            window: None,
         };
         run.enter_block(canvas, settings.policy);
         Ok(run)
@@ -77,9 +85,17 @@ impl CanvasRun {
         &self.requested
     }
 
-    /// Decides which positions this step needs logits for.
-    pub fn plan(&mut self, canvas: &mut Canvas, vocab: usize) {
+    /// The cache window of the last [`CanvasRun::plan`] (None without a cache).
+    pub fn window(&self) -> Option<&CacheWindow> {
+        self.window.as_ref()
+    }
+
+    /// Decides which positions this step needs logits for and, with a cache, what the call
+    /// runs: the first call of a block (and one every `cache_refresh` steps after the last
+    /// recording) records the cache afresh.
+    pub fn plan(&mut self, canvas: &mut Canvas, settings: &RunSettings<'_>) {
         self.requested.clear();
+        self.window = None;
         let Some(rule) = self.rule.as_mut() else {
             return;
         };
@@ -90,9 +106,28 @@ impl CanvasRun {
             step: self.step_in_block,
             budget: self.budget,
             rngs: &mut self.rngs,
-            vocab,
+            vocab: settings.vocab,
         };
         rule.request(&mut cx, &mut self.requested);
+        let Some(mode) = settings.cache else {
+            return;
+        };
+        if self.requested.is_empty() {
+            return;
+        }
+        let refresh = match (self.cache_recorded_at, settings.cache_refresh) {
+            (None, _) => true,
+            (Some(at), Some(every)) => self.step_in_block - at >= every,
+            (Some(_), None) => false,
+        };
+        if refresh {
+            self.cache_recorded_at = Some(self.step_in_block);
+        }
+        self.window = Some(CacheWindow {
+            canvas: self.index,
+            refresh,
+            rows: mode.rows(block, canvas.len()),
+        });
     }
 
     /// Applies the step with `logits` for the requested positions, then moves on.
@@ -161,6 +196,7 @@ impl CanvasRun {
                 .count();
             self.budget = block_budget(self.steps_left, self.blocks.len() - self.block);
             self.step_in_block = 0;
+            self.cache_recorded_at = None;
             self.rule = Some(start_block(policy, masked, self.budget));
         }
     }

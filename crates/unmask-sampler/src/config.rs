@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::{Policy, PolicyParams, SamplerError};
+use crate::{CacheMode, Policy, PolicyParams, SamplerError};
 
 /// Everything that picks and tunes a denoising loop, as a user writes it (CLI flags, a TOML
 /// or JSON preset). Unknown keys are errors; missing keys take the defaults.
@@ -20,6 +20,12 @@ pub struct SamplerConfig {
     pub block_len: Option<usize>,
     /// ReMDM remasking probability per step in [0, 1) for confidence and threshold policies.
     pub remask: Option<f64>,
+    /// Fast-dLLM's block cache (needs `block_len`): the model may reuse keys and values
+    /// recorded at the start of the block for the positions a step does not run.
+    pub cache: Option<CacheMode>,
+    /// With `cache`: record it afresh every this many steps of a block too (1: every step,
+    /// which writes exactly the tokens of uncached decoding); unset: at block starts only.
+    pub cache_refresh: Option<usize>,
     /// Sampling temperature; 0 is greedy (argmax).
     pub temperature: f64,
     /// Keep only the k most likely tokens.
@@ -41,6 +47,8 @@ impl Default for SamplerConfig {
             threshold: None,
             block_len: None,
             remask: None,
+            cache: None,
+            cache_refresh: None,
             temperature: 1.0,
             top_k: None,
             top_p: None,
@@ -103,6 +111,36 @@ impl SamplerConfig {
             && !(0.0..1.0).contains(&sigma)
         {
             return Err(SamplerError::InvalidRemask(sigma));
+        }
+        if self.cache_refresh == Some(0) {
+            return Err(SamplerError::ZeroCacheRefresh);
+        }
+        if self.cache_refresh.is_some() && self.cache.is_none() {
+            return Err(SamplerError::RefreshWithoutCache);
+        }
+        Ok(())
+    }
+
+    /// Checks that a block cache is asked for only where it can serve: in blocks, with a
+    /// policy that never rewrites a committed token outside the block it is working on.
+    pub(crate) fn check_cache(&self, policy: &Policy) -> Result<(), SamplerError> {
+        let Some(cache) = self.cache else {
+            return Ok(());
+        };
+        if self.block_len.is_none() {
+            return Err(SamplerError::CacheWithoutBlocks { cache });
+        }
+        if matches!(policy, Policy::Seed) {
+            return Err(SamplerError::CacheRewrites {
+                cache,
+                what: "the `seed` loop",
+            });
+        }
+        if self.remask.is_some() {
+            return Err(SamplerError::CacheRewrites {
+                cache,
+                what: "remasking",
+            });
         }
         Ok(())
     }

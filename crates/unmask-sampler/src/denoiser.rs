@@ -1,3 +1,5 @@
+use crate::CacheWindow;
+
 /// The model as the sampler sees it: logits for chosen positions of a batch of canvases.
 ///
 /// One call is one function evaluation (NFE). The sampler asks only for the positions its
@@ -17,6 +19,20 @@ pub trait Denoiser {
         tokens: &[&[u32]],
         positions: &[&[usize]],
     ) -> anyhow::Result<Vec<Vec<f32>>>;
+
+    /// [`Denoiser::logits`] under a block cache (`SamplerConfig::cache`): `windows[b]` says
+    /// whether canvas `b` records its cache afresh and which positions must be run; a model
+    /// may serve the others from keys and values recorded at the last refresh. The default
+    /// runs every position (no cache), which is always allowed.
+    fn logits_cached(
+        &mut self,
+        tokens: &[&[u32]],
+        positions: &[&[usize]],
+        windows: &[CacheWindow],
+    ) -> anyhow::Result<Vec<Vec<f32>>> {
+        let _ = windows;
+        self.logits(tokens, positions)
+    }
 }
 
 impl<D: Denoiser + ?Sized> Denoiser for &mut D {
@@ -31,6 +47,15 @@ impl<D: Denoiser + ?Sized> Denoiser for &mut D {
     ) -> anyhow::Result<Vec<Vec<f32>>> {
         (**self).logits(tokens, positions)
     }
+
+    fn logits_cached(
+        &mut self,
+        tokens: &[&[u32]],
+        positions: &[&[usize]],
+        windows: &[CacheWindow],
+    ) -> anyhow::Result<Vec<Vec<f32>>> {
+        (**self).logits_cached(tokens, positions, windows)
+    }
 }
 
 impl<D: Denoiser + ?Sized> Denoiser for Box<D> {
@@ -44,5 +69,14 @@ impl<D: Denoiser + ?Sized> Denoiser for Box<D> {
         positions: &[&[usize]],
     ) -> anyhow::Result<Vec<Vec<f32>>> {
         (**self).logits(tokens, positions)
+    }
+
+    fn logits_cached(
+        &mut self,
+        tokens: &[&[u32]],
+        positions: &[&[usize]],
+        windows: &[CacheWindow],
+    ) -> anyhow::Result<Vec<Vec<f32>>> {
+        (**self).logits_cached(tokens, positions, windows)
     }
 }

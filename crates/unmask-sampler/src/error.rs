@@ -81,6 +81,29 @@ pub enum SamplerError {
     #[error("the block length must be at least 1 (leave it unset for one block)")]
     ZeroBlockLen,
 
+    #[error(
+        "the {cache} cache needs semi-autoregressive blocks: set a block length (`--block`) \
+         shorter than the generated text"
+    )]
+    CacheWithoutBlocks { cache: crate::CacheMode },
+
+    #[error(
+        "the {cache} cache cannot serve {what}: it rewrites committed tokens, so keys and \
+         values recorded at the start of a block would go stale within it"
+    )]
+    CacheRewrites {
+        cache: crate::CacheMode,
+        what: &'static str,
+    },
+
+    #[error(
+        "the cache refresh interval must be at least 1 step (leave it unset to refresh at block starts only)"
+    )]
+    ZeroCacheRefresh,
+
+    #[error("a cache refresh interval was given without a cache (`--cache prefix|dual`)")]
+    RefreshWithoutCache,
+
     #[error("unknown sampling policy `{name}`; known policies: {}", known.join(", "))]
     UnknownPolicy { name: String, known: Vec<String> },
 

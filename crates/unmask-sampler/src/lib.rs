@@ -6,6 +6,7 @@
 //! until no mask is left. See `docs/sampling.md`.
 
 mod blocks;
+mod cache;
 mod canvas;
 mod canvas_run;
 mod commit_split;
@@ -25,6 +26,7 @@ mod template;
 mod token_sampler;
 
 pub use blocks::split_into_blocks;
+pub use cache::{CacheMode, CacheWindow};
 pub use canvas::Canvas;
 pub use commit_split::CommitSplit;
 pub use config::SamplerConfig;

@@ -4,7 +4,9 @@ use unmask_schedule::ScheduleRegistry;
 
 use crate::canvas_run::{CanvasRun, RunSettings};
 use crate::token_sampler::TokenSampler;
-use crate::{Canvas, Denoiser, Generation, Policy, SamplerConfig, SamplerError, StepObserver};
+use crate::{
+    CacheWindow, Canvas, Denoiser, Generation, Policy, SamplerConfig, SamplerError, StepObserver,
+};
 
 /// A configured denoising loop. Build it once, run [`Sampler::generate`] on any batch.
 #[derive(Debug, Clone)]
@@ -27,6 +29,7 @@ impl Sampler {
         config.validate()?;
         let policy = Policy::parse_with(&config.policy, &config.policy_params(), registry)?;
         config.check_remask(&policy)?;
+        config.check_cache(&policy)?;
         Ok(Self { config, policy })
     }
 
@@ -59,6 +62,8 @@ impl Sampler {
             remask: self.config.remask.unwrap_or(0.0),
             seed: self.config.seed,
             vocab,
+            cache: self.config.cache,
+            cache_refresh: self.config.cache_refresh,
         };
         let mut runs = canvases
             .iter()
@@ -77,7 +82,7 @@ impl Sampler {
         while runs.iter().any(|run| !run.is_done()) {
             active.clear();
             for (index, (run, canvas)) in runs.iter_mut().zip(&mut canvases).enumerate() {
-                run.plan(canvas, vocab);
+                run.plan(canvas, &settings);
                 if !run.requested().is_empty() {
                     active.push(index);
                 }
@@ -156,13 +161,16 @@ impl Sampler {
     ) -> Result<Vec<Vec<f32>>, SamplerError> {
         let tokens: Vec<&[u32]> = active.iter().map(|&i| canvases[i].tokens()).collect();
         let positions: Vec<&[usize]> = active.iter().map(|&i| runs[i].requested()).collect();
-        let logits =
-            denoiser
-                .logits(&tokens, &positions)
-                .map_err(|source| SamplerError::Denoiser {
-                    step,
-                    source: source.into(),
-                })?;
+        let windows: Option<Vec<CacheWindow>> =
+            (active.iter().map(|&i| runs[i].window().cloned())).collect();
+        let answer = match &windows {
+            Some(windows) => denoiser.logits_cached(&tokens, &positions, windows),
+            None => denoiser.logits(&tokens, &positions),
+        };
+        let logits = answer.map_err(|source| SamplerError::Denoiser {
+            step,
+            source: source.into(),
+        })?;
         let malformed = |reason: String| SamplerError::DenoiserOutput { step, reason };
         if logits.len() != active.len() {
             return Err(malformed(format!(

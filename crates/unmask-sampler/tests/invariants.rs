@@ -70,6 +70,8 @@ fn arb_config() -> impl Strategy<Value = SamplerConfig> {
                     threshold: (name == "threshold").then_some(threshold),
                     block_len,
                     remask: if remasks { remask } else { None },
+                    cache: None,
+                    cache_refresh: None,
                     temperature,
                     top_k,
                     top_p,

@@ -186,6 +186,8 @@ fn arb_config() -> impl Strategy<Value = SamplerConfig> {
                     } else {
                         None
                     },
+                    cache: None,
+                    cache_refresh: None,
                     temperature,
                     top_k,
                     top_p,
