@@ -14,6 +14,7 @@ pub mod preset;
 pub mod pretrained_init;
 pub mod runner;
 pub mod samplers;
+pub mod samplers_cache;
 pub mod schedules;
 
 pub use preset::Preset;

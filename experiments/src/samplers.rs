@@ -6,17 +6,23 @@ use burn::tensor::backend::AutodiffBackend;
 use serde::Serialize;
 use unmask_report::{Cell, LineChart, Report, Table};
 use unmask_runtime::animation::diffusion_animation;
+use unmask_sampler::CacheMode;
 
 use crate::compare::Generated;
 use crate::context::Context;
 use crate::denoising_figures::{DenoisingFigure, add_denoising_figures};
 use crate::measure::{self, MaskedModel};
 use crate::models::ModelSpec;
+use crate::samplers_cache;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SamplerResult {
     pub policy: String,
     pub steps: usize,
+    /// Semi-autoregressive blocks (the block cache rows); None: one block.
+    pub block_len: Option<usize>,
+    /// The block cache (`samplers_cache.rs`); None: every step runs the whole canvas.
+    pub cache: Option<CacheMode>,
     pub generated: Generated,
 }
 
@@ -46,6 +52,8 @@ pub fn run<B: AutodiffBackend>(
             results.push(SamplerResult {
                 policy: policy.clone(),
                 steps,
+                block_len: None,
+                cache: None,
                 generated,
             });
         }
@@ -63,6 +71,9 @@ pub fn run<B: AutodiffBackend>(
         )?;
         animations.push((policy.clone(), steps, prompt, svg));
     }
+    let cache_steps = e.steps.min(gen_len);
+    let cache_rows =
+        samplers_cache::block_cache_rows(ctx, &mut masked, gen_len, &e.policies, cache_steps)?;
     report.paragraph(&format!(
         "One model ({}, {} steps of training), {} prompts, {} generated tokens each, top-k {} \
          and top-p {}. NFE = model calls for the whole batch of prompts.",
@@ -167,5 +178,7 @@ pub fn run<B: AutodiffBackend>(
         })
         .collect();
     add_denoising_figures(report, &figures)?;
+    samplers_cache::block_cache_table(report, &cache_rows)?;
+    results.extend(cache_rows);
     Ok(results)
 }

@@ -121,7 +121,7 @@ fn every_experiment_writes_a_well_formed_report() {
             "entropy_vs_nfe.svg",
             "speed_vs_nfe.svg",
         ],
-        &["samplers.csv"],
+        &["samplers.csv", "samplers_cache.csv"],
     );
     check_report(
         &out.join("ar-vs-diffusion-tiny"),
@@ -151,6 +151,13 @@ fn every_experiment_writes_a_well_formed_report() {
         .collect();
     policies.dedup();
     check_denoising_figures(&samplers, policies.len());
+    // The block cache rows: the policy the cache serves (`prob`; `seed` is refused) without a
+    // cache, with the prefix cache and with the dual cache.
+    let caches: Vec<String> = csv_rows(&samplers, "samplers_cache.csv")
+        .iter()
+        .map(|row| row.split(',').take(2).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(caches, ["prob,none", "prob,prefix", "prob,dual"]);
     // Real held-out text and its shuffled-words control are the last rows of every
     // generation table, each with a known-word share near 1 (its words are the corpus's own;
     // a few test-only words are not).

@@ -16,7 +16,10 @@ pub use held_out::{HeldOut, word_count};
 pub use masked::{
     HeldOutOptions, HeldOutScores, MaskedModel, block_len_for, held_out_blocks, held_out_scores,
 };
-pub use samples::{Samples, TOP_K, TOP_P, causal_samples, diffusion_samples};
+pub use samples::{
+    Samples, TOP_K, TOP_P, causal_samples, diffusion_config, diffusion_samples,
+    diffusion_samples_with,
+};
 pub use scoring::{
     Controls, Generated, SampleScorer, check_evaluator_spells, generative_perplexity,
     train_vocabulary,

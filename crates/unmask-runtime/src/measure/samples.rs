@@ -39,6 +39,17 @@ pub fn diffusion_samples<B: Backend>(
     seed: u64,
 ) -> Result<Samples> {
     let sampler = diffusion_sampler(model, policy, steps, seed)?;
+    diffusion_samples_with(model, prompts, gen_len, &sampler)
+}
+
+/// [`diffusion_samples`] drawn by `sampler`: [`diffusion_config`] changed where a measurement
+/// needs it (blocks, a block cache).
+pub fn diffusion_samples_with<B: Backend>(
+    model: &mut MaskedModel<B>,
+    prompts: &[String],
+    gen_len: usize,
+    sampler: &Sampler,
+) -> Result<Samples> {
     let canvases = prompts
         .iter()
         .map(|prompt| prompt_canvas(model, prompt, gen_len))
@@ -72,10 +83,20 @@ pub fn diffusion_sampler<B: Backend>(
     steps: usize,
     seed: u64,
 ) -> Result<Sampler> {
+    Ok(Sampler::new(diffusion_config(model, policy, steps, seed))?)
+}
+
+/// The configuration of [`diffusion_sampler`].
+pub fn diffusion_config<B: Backend>(
+    model: &MaskedModel<B>,
+    policy: &str,
+    steps: usize,
+    seed: u64,
+) -> SamplerConfig {
     let special = model.tokenizer.special();
     let mut forbidden = special.ids();
     forbidden.retain(|&id| id != special.mask);
-    Ok(Sampler::new(SamplerConfig {
+    SamplerConfig {
         policy: policy.to_string(),
         steps,
         top_k: Some(TOP_K),
@@ -83,7 +104,7 @@ pub fn diffusion_sampler<B: Backend>(
         forbidden,
         seed,
         ..SamplerConfig::default()
-    })?)
+    }
 }
 
 /// `<s>`, the prompt (none when empty), `gen_len` masks, `</s>`; a canvas longer than the
