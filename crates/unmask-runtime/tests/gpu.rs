@@ -302,3 +302,44 @@ fn generation_on_the_gpu_backend_writes_the_tokens_flex_writes() {
         );
     }
 }
+
+/// The block cache on the GPU backend: rows run against recorded keys and values equal the
+/// full pass there (the fused attention with fewer queries than keys; ModernBERT's sliding
+/// window as a bias at full shape), and cached decoding writes the tokens Flex writes.
+#[test]
+fn block_cache_on_the_gpu_backend_matches_the_full_pass_and_flex() {
+    let device = Default::default();
+    let dir = fixture("unmask-modernbert", "tiny-modernbert");
+    let (model, _) = unmask_modernbert::load_modernbert::<Gpu>(&dir, &device).expect("load");
+    let exp = expected(dir.join("expected.safetensors"));
+    let input: Tensor<Gpu, 2, Int> = ids::<Gpu>(&exp["input_ids"], &device).slice([0..1, 0..24]);
+    let full = model.encode(input.clone(), None);
+    let (_, cache) = model.encode_recording(input.clone(), None);
+    for rows in [6..24, 9..14, 0..4] {
+        let got = values(model.encode_rows(input.clone(), rows.clone(), &cache));
+        let want = values(full.clone().slice([0..1, rows.clone()]));
+        let diff = max_abs_diff(&got, &want);
+        assert!(diff <= PARITY, "ModernBERT rows {rows:?}: {diff:e}");
+    }
+    for cache in [
+        unmask_sampler::CacheMode::Prefix,
+        unmask_sampler::CacheMode::Dual,
+    ] {
+        let config = SamplerConfig {
+            policy: "entropy".to_string(),
+            steps: 8,
+            block_len: Some(4),
+            cache: Some(cache),
+            top_k: Some(50),
+            seed: 7,
+            ..Default::default()
+        };
+        let cpu = generate::<Flex>(&config);
+        let gpu = generate::<Gpu>(&config);
+        assert!(!cpu.contains(&399), "{cache}: masks left: {cpu:?}");
+        assert_eq!(
+            cpu, gpu,
+            "{cache}: Flex and the GPU backend wrote different tokens"
+        );
+    }
+}
