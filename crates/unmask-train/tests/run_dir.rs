@@ -204,3 +204,34 @@ fn a_directory_in_use_by_another_training_is_refused() {
     drop(held);
     unmask_train::run_dir::lock(&run).unwrap();
 }
+
+/// A checkpoint directory without its state.json (the marker written last) is named as
+/// incomplete, not reported as missing.
+#[test]
+fn resume_from_an_incomplete_checkpoint_names_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = common::small_corpus(tmp.path(), 20);
+    let config = common::tiny_config(&corpus, &tmp.path().join("run"), "linear", 4);
+    let quiet = TrainOptions {
+        quiet: true,
+        ..Default::default()
+    };
+    train::<B>(&config, &Default::default(), &quiet).unwrap();
+    let checkpoint = tmp.path().join("run/checkpoint");
+    std::fs::remove_file(checkpoint.join("state.json")).unwrap();
+    let err = train::<B>(
+        &config,
+        &Default::default(),
+        &TrainOptions {
+            resume: true,
+            ..quiet
+        },
+    )
+    .unwrap_err();
+    let err = format!("{err:#}");
+    assert!(err.contains(&checkpoint.display().to_string()), "{err}");
+    assert!(
+        err.contains("incomplete") && err.contains("state.json"),
+        "{err}"
+    );
+}
