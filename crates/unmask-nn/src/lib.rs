@@ -7,6 +7,7 @@ pub mod dropout;
 pub mod error;
 pub mod hf_params;
 pub mod host;
+pub mod layer_cache;
 pub mod rng;
 pub mod tensor_file;
 
@@ -14,3 +15,4 @@ pub use activation::{Activation, ActivationKind};
 pub use dropout::Dropout;
 pub use error::ModelError;
 pub use host::runs_on_host;
+pub use layer_cache::LayerCache;

@@ -5,13 +5,8 @@ use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Tensor, backend::Backend};
 use unmask_nn::Dropout;
-
-/// One layer's keys and values `[batch, heads, seq, head_dim]` for every position.
-#[derive(Clone, Debug)]
-pub struct LayerCache<B: Backend> {
-    pub keys: Tensor<B, 4>,
-    pub values: Tensor<B, 4>,
-}
+pub use unmask_nn::LayerCache;
+use unmask_nn::layer_cache::splice_rows;
 
 /// Where a layer's attention takes its keys and values from.
 pub enum KeySource<'a, B: Backend> {
@@ -25,25 +20,6 @@ pub enum KeySource<'a, B: Backend> {
         cache: &'a LayerCache<B>,
         start: usize,
     },
-}
-
-/// `cached` (`[batch, heads, total, head_dim]`) with rows `start..start + fresh.len` replaced
-/// by `fresh`.
-fn splice<B: Backend>(cached: &Tensor<B, 4>, fresh: Tensor<B, 4>, start: usize) -> Tensor<B, 4> {
-    let total = cached.dims()[2];
-    let end = start + fresh.dims()[2];
-    let mut parts = Vec::with_capacity(3);
-    if start > 0 {
-        parts.push(cached.clone().narrow(2, 0, start));
-    }
-    parts.push(fresh);
-    if end < total {
-        parts.push(cached.clone().narrow(2, end, total - end));
-    }
-    match parts.len() {
-        1 => parts.pop().expect("one part"),
-        _ => Tensor::cat(parts, 2),
-    }
 }
 
 /// Bidirectional multi-head self-attention with BERT's output block
@@ -87,8 +63,8 @@ impl<B: Backend> SelfAttention<B> {
                 });
             }
             KeySource::Splice { cache, start } => {
-                k = splice(&cache.keys, k, start);
-                v = splice(&cache.values, v, start);
+                k = splice_rows(&cache.keys, k, start);
+                v = splice_rows(&cache.values, v, start);
             }
         }
 
