@@ -39,7 +39,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!(
+                "error: {}",
+                unmask_runtime::error_message::error_message(&error)
+            );
             ExitCode::FAILURE
         }
     }

@@ -421,7 +421,7 @@ pub fn trained<B: AutodiffBackend>(
     };
     // Remove the resumable checkpoint: a finished comparison model needs only final/.
     let _ = std::fs::remove_dir_all(unmask_train::state::checkpoint_dir(&run_dir));
-    unmask_report::write_atomic(
+    unmask_io::write_atomic(
         &summary_file,
         serde_json::to_string_pretty(&model)?.as_bytes(),
     )?;

@@ -428,7 +428,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!(
+                "error: {}",
+                unmask_runtime::error_message::error_message(&err)
+            );
             ExitCode::FAILURE
         }
     }

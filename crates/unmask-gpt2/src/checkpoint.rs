@@ -7,9 +7,7 @@ use burn::tensor::backend::Backend;
 use unmask_nn::ModelError;
 use unmask_nn::hf_params::{CheckpointTensors, Loader, Saver};
 pub use unmask_nn::tensor_file::{PYTORCH_FILE, SAFETENSORS_FILE};
-use unmask_nn::tensor_file::{
-    TensorMap, find_weights, read_tensors, write_atomically, write_safetensors,
-};
+use unmask_nn::tensor_file::{TensorMap, find_weights, read_tensors, write_safetensors};
 
 use crate::config::Gpt2Config;
 use crate::error::Gpt2Error;
@@ -146,6 +144,6 @@ pub fn save_gpt2<B: Backend>(
     })?;
     write_safetensors(&dir.join(SAFETENSORS_FILE), &to_tensors(model)?)?;
     let json = serde_json::to_string_pretty(&config.to_hf_json()).expect("json");
-    write_atomically(&dir.join(CONFIG_FILE), json.as_bytes())?;
+    unmask_io::write_atomic(&dir.join(CONFIG_FILE), json.as_bytes()).map_err(ModelError::from)?;
     Ok(())
 }

@@ -4,8 +4,10 @@ use std::path::Path;
 
 use tempfile::NamedTempFile;
 
+use crate::WriteError;
+
 /// Writes `contents` to `path` atomically (see [`write_atomic_with`]).
-pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
     write_atomic_with(path, |out| out.write_all(contents))
 }
 
@@ -13,8 +15,15 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
 /// name, so concurrent writers never share one), flushing it to disk, renaming it over `path`
 /// (tempfile's `persist`) and flushing the directory entry. The temporary file is removed if
 /// `write` or any step fails. The directory must exist: a missing one is an error, not
-/// created behind the caller's back.
+/// created behind the caller's back. The error names `path`.
 pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    write_or_clean_up(path, write).map_err(|error| WriteError::new(path, error))
+}
+
+fn write_or_clean_up(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>,
 ) -> io::Result<()> {
@@ -111,9 +120,31 @@ mod tests {
             Err(io::Error::other("disk full"))
         })
         .unwrap_err();
-        assert_eq!(error.to_string(), "disk full");
+        assert_eq!(
+            error.to_string(),
+            format!("cannot write {}: disk full", path.display())
+        );
         assert_eq!(std::fs::read(&path).unwrap(), b"good");
         assert_eq!(names(dir.path()), ["weights.bin"]);
+    }
+
+    /// A full disk says so, names the file and leaves no temporary file behind.
+    #[test]
+    fn a_full_disk_is_named_with_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.safetensors");
+        let error = write_atomic_with(&path, |out| {
+            out.write_all(b"part")?;
+            Err(io::Error::from(io::ErrorKind::StorageFull))
+        })
+        .unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("the disk is full"), "{message}");
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert_eq!(error.kind(), io::ErrorKind::StorageFull);
+        assert_eq!(error.path(), path);
+        assert!(std::error::Error::source(&error).is_none());
+        assert_eq!(names(dir.path()), Vec::<String>::new());
     }
 
     #[test]

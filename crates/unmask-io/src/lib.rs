@@ -4,7 +4,9 @@
 //! [`check_writable`] says up front whether a path can be written.
 
 mod atomic_file;
+mod error;
 mod writable;
 
 pub use atomic_file::{write_atomic, write_atomic_with};
+pub use error::WriteError;
 pub use writable::check_writable;

@@ -8,9 +8,7 @@ use burn::tensor::backend::Backend;
 use unmask_nn::ModelError;
 use unmask_nn::hf_params::{CheckpointTensors, Loader, RandomInit, Saver};
 pub use unmask_nn::tensor_file::{PYTORCH_FILE, SAFETENSORS_FILE};
-use unmask_nn::tensor_file::{
-    TensorMap, model_dir_files, read_tensors, write_atomically, write_safetensors,
-};
+use unmask_nn::tensor_file::{TensorMap, model_dir_files, read_tensors, write_safetensors};
 
 use crate::config::ModernBertConfig;
 use crate::model::ModernBert;
@@ -93,5 +91,8 @@ pub fn save_modernbert<B: Backend>(model: &ModernBert<B>, dir: &Path) -> Result<
     write_safetensors(&dir.join(SAFETENSORS_FILE), &to_tensors(model)?)?;
     let config = serde_json::to_string_pretty(&model.config().to_hf_json())
         .map_err(|e| ModelError::Invalid(format!("config.json: {e}")))?;
-    write_atomically(&dir.join(CONFIG_FILE), config.as_bytes())
+    Ok(unmask_io::write_atomic(
+        &dir.join(CONFIG_FILE),
+        config.as_bytes(),
+    )?)
 }

@@ -9,6 +9,8 @@ pub enum ModelError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Write(#[from] unmask_io::WriteError),
     #[error("invalid model config: {0}")]
     Config(String),
     #[error("{path}: cannot read checkpoint: {reason}")]

@@ -158,14 +158,5 @@ pub fn write_safetensors(path: &Path, tensors: &TensorMap) -> Result<(), ModelEr
     metadata.insert("format".to_string(), "pt".to_string());
     let bytes =
         safetensors::serialize(views, Some(metadata)).map_err(|e| checkpoint_error(path, e))?;
-    write_atomically(path, &bytes)
-}
-
-/// Writes `bytes` to `path` through the workspace's atomic write (`unmask_io`: a temporary
-/// file, fsync, rename, fsync of the directory).
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
-    unmask_io::write_atomic(path, bytes).map_err(|source| ModelError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    Ok(unmask_io::write_atomic(path, &bytes)?)
 }

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::atomic_write::write_atomic;
 use crate::error::{ReportError, Result};
 
 /// What a position shows in a frame, against the frame drawn before it.
@@ -276,7 +275,10 @@ impl DenoisingAnimation {
         path: impl AsRef<Path>,
         token_text: impl FnMut(u32) -> String,
     ) -> Result<()> {
-        write_atomic(path.as_ref(), self.to_svg(token_text).as_bytes())
+        Ok(unmask_io::write_atomic(
+            path.as_ref(),
+            self.to_svg(token_text).as_bytes(),
+        )?)
     }
 }
 

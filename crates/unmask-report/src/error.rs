@@ -13,6 +13,9 @@ pub enum ReportError {
         source: std::io::Error,
     },
 
+    #[error(transparent)]
+    Write(#[from] unmask_io::WriteError),
+
     #[error("a denoising animation needs every frame the size of the canvas: {0}")]
     AnimationShape(String),
 

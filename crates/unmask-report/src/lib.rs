@@ -13,7 +13,6 @@
 //! - [`check_svg`]: a validator for figures and tests: well-formed XML, an `<svg>` root with
 //!   a size, the texts and shapes drawn.
 
-mod atomic_write;
 mod denoising_animation;
 mod error;
 mod figure;
@@ -25,7 +24,6 @@ mod svg_check;
 mod table;
 mod ticks;
 
-pub use atomic_write::write_atomic;
 pub use denoising_animation::{CellState, DenoisingAnimation, MASK_GLYPH, MAX_FRAMES};
 pub use error::{ReportError, Result};
 pub use figure::Figure;

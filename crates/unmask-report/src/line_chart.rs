@@ -6,7 +6,6 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::atomic_write::write_atomic;
 use crate::error::Result;
 use crate::number_format::format_compact;
 use crate::ticks;
@@ -183,7 +182,10 @@ impl LineChart {
 
     /// Writes the SVG to `path` atomically (temporary file + rename); the directory must exist.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
-        write_atomic(path.as_ref(), self.to_svg().as_bytes())
+        Ok(unmask_io::write_atomic(
+            path.as_ref(),
+            self.to_svg().as_bytes(),
+        )?)
     }
 
     fn drawable(&self, (x, y): (f64, f64)) -> bool {

@@ -3,12 +3,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::atomic_write::write_atomic;
 use crate::error::{ReportError, Result};
 use crate::figure::Figure;
 use crate::markdown_escape::{escape_markdown, escape_markdown_line};
 use crate::svg_check::check_svg;
 use crate::table::Table;
+use unmask_io::write_atomic;
 
 /// The Markdown file a report directory is opened through.
 pub const REPORT_FILE_NAME: &str = "report.md";

@@ -8,9 +8,7 @@ use burn::tensor::backend::Backend;
 use unmask_nn::ModelError;
 use unmask_nn::hf_params::{CheckpointTensors, Loader, RandomInit, Saver};
 pub use unmask_nn::tensor_file::{PYTORCH_FILE, SAFETENSORS_FILE, find_weights};
-use unmask_nn::tensor_file::{
-    TensorMap, model_dir_files, read_tensors, write_atomically, write_safetensors,
-};
+use unmask_nn::tensor_file::{TensorMap, model_dir_files, read_tensors, write_safetensors};
 
 use crate::config::MaskedLmConfig;
 use crate::model::MaskedLm;
@@ -117,5 +115,8 @@ pub fn save_masked_lm<B: Backend>(model: &MaskedLm<B>, dir: &Path) -> Result<(),
     })?;
     write_safetensors(&dir.join(SAFETENSORS_FILE), &to_tensors(model))?;
     let config = serde_json::to_string_pretty(&model.config().to_hf_json()).expect("json");
-    write_atomically(&dir.join(CONFIG_FILE), config.as_bytes())
+    Ok(unmask_io::write_atomic(
+        &dir.join(CONFIG_FILE),
+        config.as_bytes(),
+    )?)
 }

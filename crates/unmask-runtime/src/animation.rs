@@ -21,8 +21,7 @@ pub fn check_animation_path(path: &Path) -> Result<()> {
 
 /// Writes the animated SVG `svg` to `path` (atomically).
 pub fn write_animation(path: &Path, svg: &str) -> Result<()> {
-    unmask_io::write_atomic(path, svg.as_bytes())
-        .with_context(|| format!("writing the animation {}", path.display()))
+    Ok(unmask_io::write_atomic(path, svg.as_bytes())?)
 }
 
 /// Records canvas `canvas` of a batch at the start and after every step.

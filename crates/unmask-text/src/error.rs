@@ -13,6 +13,9 @@ pub enum TextError {
         source: std::io::Error,
     },
 
+    #[error(transparent)]
+    Write(#[from] unmask_io::WriteError),
+
     #[error("tokenizer directory {dir} does not exist; pass a directory holding {looked_for}")]
     MissingTokenizerDir { dir: PathBuf, looked_for: String },
 

@@ -99,8 +99,8 @@ pub(crate) fn store(path: &Path, key: &CacheKey, blocks: &PackedBlocks) -> Resul
             .ids()
             .iter()
             .try_for_each(|id| out.write_all(&id.to_le_bytes()))
-    })
-    .map_err(|e| TextError::io("write token cache", path, e))
+    })?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -18,13 +18,11 @@ pub(crate) fn save(tokenizer: &TextTokenizer, dir: &Path) -> Result<PathBuf> {
             std::io::Error::other(e.to_string()),
         )
     })?;
-    unmask_io::write_atomic(&tokenizer_json, json.as_bytes())
-        .map_err(|e| TextError::io("write", &tokenizer_json, e))?;
+    unmask_io::write_atomic(&tokenizer_json, json.as_bytes())?;
     let config_path = dir.join("tokenizer_config.json");
     let config = serde_json::to_string_pretty(&tokenizer_config(tokenizer)?)
         .expect("a serde_json::Value always serializes");
-    unmask_io::write_atomic(&config_path, (config + "\n").as_bytes())
-        .map_err(|e| TextError::io("write", &config_path, e))?;
+    unmask_io::write_atomic(&config_path, (config + "\n").as_bytes())?;
     Ok(tokenizer_json)
 }
 

@@ -149,8 +149,7 @@ pub fn prepare(config: &TrainConfig, resume: bool) -> Result<RunDirLock> {
             );
         }
     }
-    unmask_io::write_atomic(&run_dir.join(CONFIG_FILE), config.to_toml().as_bytes())
-        .with_context(|| format!("writing {}", run_dir.join(CONFIG_FILE).display()))?;
+    unmask_io::write_atomic(&run_dir.join(CONFIG_FILE), config.to_toml().as_bytes())?;
     Ok(lock)
 }
 

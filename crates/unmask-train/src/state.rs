@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use burn::module::AutodiffModule;
 use burn::optim::Optimizer;
-use burn::record::{BinFileRecorder, FullPrecisionSettings, Recorder};
+use burn::record::{BinBytesRecorder, BinFileRecorder, FullPrecisionSettings, Recorder};
 use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize};
 
@@ -63,17 +63,6 @@ fn sync_path(path: &Path) -> Result<()> {
     std::fs::File::open(path)
         .and_then(|f| f.sync_all())
         .with_context(|| format!("flushing {} to disk", path.display()))
-}
-
-/// Flushes every file in `dir`, then `dir` itself.
-fn sync_dir_contents(dir: &Path) -> Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_file() {
-            sync_path(&path)?;
-        }
-    }
-    sync_path(dir)
 }
 
 /// Writes `run_dir/checkpoint` atomically: a half-written checkpoint never replaces a good
@@ -128,18 +117,11 @@ pub fn save_keeping<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>
     let old = old_dir(run_dir);
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    recorder()
-        .record(model.clone().into_record(), tmp.join("model"))
-        .context("writing the model record")?;
-    recorder()
-        .record(optim.to_record(), tmp.join("optimizer"))
-        .context("writing the optimizer record")?;
-    // The records reach the disk before the marker that says they are complete.
-    sync_dir_contents(&tmp)?;
-    let state_file = tmp.join(STATE_FILE);
-    std::fs::write(&state_file, serde_json::to_string_pretty(state)?)?;
-    sync_path(&state_file)?;
-    sync_path(&tmp)?;
+    if let Err(error) = write_checkpoint_files(&tmp, model, optim, state) {
+        // A failed write (a full disk) leaves nothing behind: the last good checkpoint stays.
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(error);
+    }
     let _ = std::fs::remove_dir_all(&old);
     if final_dir.exists() {
         std::fs::rename(&final_dir, &old)?;
@@ -162,6 +144,31 @@ pub fn save_keeping<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>
         std::fs::remove_dir_all(kept_checkpoint_dir(run_dir, step))?;
     }
     sync_path(run_dir)?;
+    Ok(())
+}
+
+/// The records (`model.bin`, `optimizer.bin`: what `BinFileRecorder` reads back) and, last,
+/// `state.json`, each written and flushed through `unmask_io`, so that a failed write names
+/// its file and says when the disk is full.
+fn write_checkpoint_files<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
+    dir: &Path,
+    model: &M,
+    optim: &O,
+    state: &LoopState,
+) -> Result<()> {
+    let bytes = BinBytesRecorder::<FullPrecisionSettings>::default();
+    let model_bytes = Recorder::<B>::record(&bytes, model.clone().into_record(), ())
+        .context("serializing the model record")?;
+    unmask_io::write_atomic(&dir.join("model.bin"), &model_bytes)?;
+    drop(model_bytes);
+    let optimizer_bytes = Recorder::<B>::record(&bytes, optim.to_record(), ())
+        .context("serializing the optimizer record")?;
+    unmask_io::write_atomic(&dir.join("optimizer.bin"), &optimizer_bytes)?;
+    drop(optimizer_bytes);
+    // The records are on disk (each write is flushed) before the marker that says they are
+    // complete.
+    let state_json = serde_json::to_string_pretty(state)?;
+    unmask_io::write_atomic(&dir.join(STATE_FILE), state_json.as_bytes())?;
     Ok(())
 }
 
