@@ -2,6 +2,8 @@
 //! drawn from a noise schedule instead of BERT's fixed 15%.
 
 pub mod batcher;
+pub mod block_order;
+pub mod build;
 pub mod clip;
 pub mod config;
 pub mod data;
@@ -10,10 +12,14 @@ pub mod loss;
 pub mod lr;
 pub mod metrics;
 pub mod objective;
+pub mod observer;
 pub mod run_dir;
+pub mod scratch_model;
 pub mod state;
+pub mod step;
 pub mod token_predictor;
 pub mod trainer;
+pub mod validation;
 pub mod weight_decay;
 
 pub use batcher::{DiffusionBatcher, Maskable, TrainBatch};

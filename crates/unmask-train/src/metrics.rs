@@ -6,7 +6,10 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::Result;
+use burn::tensor::{Int, Tensor, backend::Backend};
 use serde::{Deserialize, Serialize};
+
+use crate::batcher::TrainBatch;
 
 pub const BUCKETS: usize = 10;
 
@@ -44,6 +47,17 @@ impl Window {
         self.masked += nll.len() as u64;
     }
 
+    /// Adds one batch (`loss` as the window sums it).
+    pub fn add(&mut self, record: &BatchRecord) {
+        self.add_tokens(
+            &record.nll,
+            &record.correct,
+            &record.rows,
+            &record.row_rates,
+        );
+        self.loss_sum += record.loss;
+    }
+
     pub fn mean_loss(&self) -> f64 {
         self.loss_sum / self.steps.max(1) as f64
     }
@@ -55,6 +69,49 @@ impl Window {
     pub fn bucket_means(&self) -> [Option<f64>; BUCKETS] {
         std::array::from_fn(|b| {
             (self.bucket_count[b] > 0).then(|| self.bucket_nll[b] / self.bucket_count[b] as f64)
+        })
+    }
+}
+
+/// What one batch adds to a [`Window`]: per target token its negative log-likelihood,
+/// whether the argmax was right and its row's mask rate, and the batch's loss.
+#[derive(Debug, Clone)]
+pub struct BatchRecord {
+    nll: Vec<f32>,
+    correct: Vec<i64>,
+    rows: Vec<usize>,
+    row_rates: Vec<f64>,
+    loss: f64,
+}
+
+impl BatchRecord {
+    /// The record of `batch` from its loss's per-token tensors.
+    pub fn new<B: Backend>(
+        batch: &TrainBatch,
+        nll: Tensor<B, 1>,
+        correct: Tensor<B, 1, Int>,
+        loss: f64,
+    ) -> Result<Self> {
+        let nll = nll
+            .into_data()
+            .convert::<f32>()
+            .into_vec::<f32>()
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let correct = correct
+            .into_data()
+            .convert::<i64>()
+            .into_vec::<i64>()
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        Ok(Self {
+            nll,
+            correct,
+            rows: batch
+                .masked_positions
+                .iter()
+                .map(|p| p / batch.seq)
+                .collect(),
+            row_rates: batch.mask_rates.clone(),
+            loss,
         })
     }
 }
