@@ -7,28 +7,10 @@ use std::ops::Range;
 
 use burn::tensor::{Int, Tensor, backend::Backend};
 
-use crate::attention::LayerCache;
 use crate::model::{ModernBert, Pass, key_bias};
 
-/// Every layer's keys (after rotation) and values for every position of a batch of
-/// sequences, and the padding bias they were recorded with.
-#[derive(Clone, Debug)]
-pub struct ContextCache<B: Backend> {
-    pub(crate) layers: Vec<LayerCache<B>>,
-    pub(crate) key_bias: Option<Tensor<B, 4>>,
-    pub(crate) len: usize,
-}
-
-impl<B: Backend> ContextCache<B> {
-    /// Positions of each sequence held.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-}
+// ModernBERT records its keys after rotation.
+pub use unmask_nn::ContextCache;
 
 impl<B: Backend> ModernBert<B> {
     /// [`ModernBert::encode`], recording every layer's keys and values.

@@ -1,7 +1,8 @@
 //! A layer's recorded keys and values, shared by the models that cache them (ModernBERT's
-//! causal decoding and block cache, BERT/RoBERTa's block cache).
+//! causal decoding and block cache, BERT/RoBERTa's block cache), and the block cache of
+//! diffusion decoding: every layer's keys and values of a batch of sequences.
 
-use burn::tensor::{Tensor, backend::Backend};
+use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 
 /// Keys and values of one attention layer, `[batch, heads, positions, head_dim]`.
 #[derive(Clone, Debug)]
@@ -30,5 +31,149 @@ pub fn splice_rows<B: Backend>(
     match parts.len() {
         1 => parts.pop().expect("one part"),
         _ => Tensor::cat(parts, 2),
+    }
+}
+
+/// Every layer's keys and values for every position of a batch of sequences, and the padding
+/// bias (`[batch, 1, 1, len]`) they were recorded with: the block cache of diffusion decoding
+/// (Fast-dLLM's prefix and dual cache), recorded by a model's `encode_recording`.
+#[derive(Clone, Debug)]
+pub struct ContextCache<B: Backend> {
+    pub layers: Vec<LayerCache<B>>,
+    pub key_bias: Option<Tensor<B, 4>>,
+    /// Positions of each sequence.
+    pub len: usize,
+}
+
+impl<B: Backend> ContextCache<B> {
+    /// Positions of each sequence held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Sequences held.
+    pub fn batch(&self) -> usize {
+        self.layers.first().map_or(0, |l| l.keys.dims()[0])
+    }
+
+    /// The sequences `indices` of the batch, in that order (a copy unless that is the whole
+    /// batch in order).
+    pub fn select(&self, indices: &[usize]) -> Self {
+        if indices.iter().copied().eq(0..self.batch()) {
+            return self.clone();
+        }
+        let Some(first) = self.layers.first() else {
+            return self.clone();
+        };
+        let ids: Vec<i64> = indices.iter().map(|&i| i as i64).collect();
+        let ids = Tensor::<B, 1, Int>::from_data(
+            TensorData::new(ids, [indices.len()]),
+            &first.keys.device(),
+        );
+        let pick = |t: &Tensor<B, 4>| t.clone().select(0, ids.clone());
+        Self {
+            layers: self
+                .layers
+                .iter()
+                .map(|l| LayerCache {
+                    keys: pick(&l.keys),
+                    values: pick(&l.values),
+                })
+                .collect(),
+            key_bias: self.key_bias.as_ref().map(pick),
+            len: self.len,
+        }
+    }
+
+    /// The batches of `parts` one after another; all hold sequences of one length. A part
+    /// recorded without padding gets a zero bias when another has one.
+    pub fn cat(mut parts: Vec<Self>) -> Self {
+        assert!(!parts.is_empty(), "no cache to concatenate");
+        if parts.len() == 1 {
+            return parts.pop().expect("one part");
+        }
+        let len = parts[0].len;
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.len == len && p.layers.len() == parts[0].layers.len()),
+            "caches of different lengths or depths"
+        );
+        let key_bias = parts.iter().any(|p| p.key_bias.is_some()).then(|| {
+            let biases = parts
+                .iter()
+                .map(|p| match &p.key_bias {
+                    Some(bias) => bias.clone(),
+                    None => Tensor::zeros([p.batch(), 1, 1, len], &p.layers[0].keys.device()),
+                })
+                .collect();
+            Tensor::cat(biases, 0)
+        });
+        let layers = (0..parts[0].layers.len())
+            .map(|i| LayerCache {
+                keys: Tensor::cat(parts.iter().map(|p| p.layers[i].keys.clone()).collect(), 0),
+                values: Tensor::cat(
+                    parts.iter().map(|p| p.layers[i].values.clone()).collect(),
+                    0,
+                ),
+            })
+            .collect();
+        Self {
+            layers,
+            key_bias,
+            len,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::Flex;
+    use burn::tensor::Distribution;
+
+    use super::*;
+
+    fn cache(batch: usize, bias: bool) -> ContextCache<Flex> {
+        let device = Default::default();
+        let random = || Tensor::random([batch, 2, 5, 3], Distribution::Default, &device);
+        ContextCache {
+            layers: (0..2)
+                .map(|_| LayerCache {
+                    keys: random(),
+                    values: random(),
+                })
+                .collect(),
+            key_bias: bias.then(|| Tensor::ones([batch, 1, 1, 5], &device)),
+            len: 5,
+        }
+    }
+
+    fn rows(t: &Tensor<Flex, 4>, i: usize) -> Vec<f32> {
+        t.clone().narrow(0, i, 1).into_data().to_vec().unwrap()
+    }
+
+    #[test]
+    fn select_and_cat_move_whole_sequences() {
+        let (a, b) = (cache(3, false), cache(2, true));
+        let joined = ContextCache::cat(vec![a.clone(), b.clone()]);
+        assert_eq!(joined.batch(), 5);
+        let picked = joined.select(&[4, 0]);
+        assert_eq!(picked.batch(), 2);
+        for (l, layer) in picked.layers.iter().enumerate() {
+            assert_eq!(rows(&layer.keys, 0), rows(&b.layers[l].keys, 1));
+            assert_eq!(rows(&layer.values, 1), rows(&a.layers[l].values, 0));
+        }
+        let bias = picked.key_bias.expect("b had a bias");
+        assert_eq!(rows(&bias, 0), vec![1.0; 5]);
+        assert_eq!(rows(&bias, 1), vec![0.0; 5], "a had none: zero");
+        assert!(
+            ContextCache::cat(vec![a.clone(), a.clone()])
+                .key_bias
+                .is_none()
+        );
     }
 }

@@ -15,4 +15,4 @@ pub use activation::{Activation, ActivationKind};
 pub use dropout::Dropout;
 pub use error::ModelError;
 pub use host::runs_on_host;
-pub use layer_cache::LayerCache;
+pub use layer_cache::{ContextCache, LayerCache};

@@ -7,28 +7,10 @@ use std::ops::Range;
 
 use burn::tensor::{Int, Tensor, backend::Backend};
 
-use crate::attention::{KeySource, LayerCache};
+use crate::attention::KeySource;
 use crate::model::{MaskedLm, key_bias};
 
-/// Every layer's keys and values for every position of a batch of sequences, and the
-/// padding bias they were recorded with.
-#[derive(Clone, Debug)]
-pub struct ContextCache<B: Backend> {
-    layers: Vec<LayerCache<B>>,
-    key_bias: Option<Tensor<B, 4>>,
-    len: usize,
-}
-
-impl<B: Backend> ContextCache<B> {
-    /// Positions of each sequence held.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-}
+pub use unmask_nn::ContextCache;
 
 impl<B: Backend> MaskedLm<B> {
     /// [`MaskedLm::encode`], recording every layer's keys and values.

@@ -22,7 +22,7 @@ impl<B: Backend> MaskedLmDenoiser<B> {
         Self {
             model: model.into(),
             device,
-            caches: BlockCaches::new(),
+            caches: BlockCaches::default(),
         }
     }
 }

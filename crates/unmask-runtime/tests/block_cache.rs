@@ -1,7 +1,8 @@
 //! The block cache on real models (the tiny RoBERTa, BERT and ModernBERT fixtures): a step
 //! run against the cache gives the logits of the full pass when nothing changed since the
 //! recording, and with a refresh every step cached decoding writes exactly the tokens of
-//! uncached decoding for every policy that works in blocks, under both caches.
+//! uncached decoding for every policy that works in blocks, under both caches; canvases run
+//! as one batch write the tokens they write run one at a time.
 
 use std::path::Path;
 
@@ -157,6 +158,109 @@ fn cached_decoding_refreshed_at_block_starts_only_fills_every_position() {
                 [0, 17, 23, 41],
                 "{fixture} {cache}: the prompt stays"
             );
+        }
+    }
+}
+
+/// The wrapped model asked one canvas per forward: per-canvas cached decoding.
+struct OneAtATime<'a>(&'a mut MaskedLmDenoiser<B>);
+
+impl Denoiser for OneAtATime<'_> {
+    fn vocab_size(&self) -> usize {
+        self.0.vocab_size()
+    }
+
+    fn logits(
+        &mut self,
+        _tokens: &[&[u32]],
+        _positions: &[&[usize]],
+    ) -> anyhow::Result<Vec<Vec<f32>>> {
+        anyhow::bail!("a cached run asks through logits_cached")
+    }
+
+    fn logits_cached(
+        &mut self,
+        tokens: &[&[u32]],
+        positions: &[&[usize]],
+        windows: &[CacheWindow],
+    ) -> anyhow::Result<Vec<Vec<f32>>> {
+        let mut out = Vec::new();
+        for ((t, p), w) in tokens.iter().zip(positions).zip(windows) {
+            out.extend(self.0.logits_cached(&[t], &[p], std::slice::from_ref(w))?);
+        }
+        Ok(out)
+    }
+}
+
+#[test]
+fn batched_cached_decoding_writes_the_tokens_of_per_canvas_cached_decoding() {
+    for fixture in FIXTURES {
+        let mut model = denoiser(fixture);
+        let mask = mask_of(&model);
+        // Four canvases of one shape (one batch per call) and a shorter one (its own), so
+        // that calls mix recording and rows, and canvases leave blocks at different steps.
+        let batch = || {
+            let mut canvases = vec![canvas(14, mask); 4];
+            canvases.push(canvas(9, mask));
+            canvases
+        };
+        for (policy, threshold) in [
+            ("threshold", Some(0.02)),
+            ("ancestral", None),
+            ("margin", None),
+        ] {
+            for cache in [CacheMode::Prefix, CacheMode::Dual] {
+                for refresh in [None, Some(1), Some(2)] {
+                    let config = SamplerConfig {
+                        policy: policy.to_string(),
+                        threshold,
+                        steps: 9,
+                        block_len: Some(5),
+                        cache: Some(cache),
+                        cache_refresh: refresh,
+                        top_k: Some(20),
+                        forbidden: vec![0, 1, 2],
+                        seed: 5,
+                        ..SamplerConfig::default()
+                    };
+                    let sampler = Sampler::new(config.clone()).unwrap();
+                    let tokens = |g: unmask_sampler::Generation| {
+                        g.canvases
+                            .iter()
+                            .map(|c| c.tokens().to_vec())
+                            .collect::<Vec<_>>()
+                    };
+                    let batched = tokens(
+                        sampler
+                            .generate(&mut model, batch(), &mut NoObserver)
+                            .unwrap(),
+                    );
+                    let alone = tokens(
+                        sampler
+                            .generate(&mut OneAtATime(&mut model), batch(), &mut NoObserver)
+                            .unwrap(),
+                    );
+                    assert_eq!(
+                        batched, alone,
+                        "{fixture}, {policy}, {cache}, refresh {refresh:?}"
+                    );
+                    assert!(batched.iter().all(|c| !c.contains(&mask)));
+                    if refresh == Some(1) {
+                        let uncached = SamplerConfig {
+                            cache: None,
+                            cache_refresh: None,
+                            ..config
+                        };
+                        let uncached = Sampler::new(uncached).unwrap();
+                        let want = tokens(
+                            uncached
+                                .generate(&mut model, batch(), &mut NoObserver)
+                                .unwrap(),
+                        );
+                        assert_eq!(batched, want, "{fixture}, {policy}, {cache}: uncached");
+                    }
+                }
+            }
         }
     }
 }

@@ -7,7 +7,9 @@ use crate::token_sampler::TokenSampler;
 use crate::{CacheMode, CacheWindow, Canvas, Policy, SamplerError};
 
 /// The loop state of one canvas: its blocks, the current block's rule and step, its budget
-/// and random streams. Canvases of a batch advance independently, one step per global step.
+/// and random streams. Canvases of a batch advance independently, one step per global step,
+/// except under a block cache, where a canvas that has finished a block waits (takes no step)
+/// until every canvas has finished it ([`CanvasRun::wait`]).
 pub(crate) struct CanvasRun {
     index: usize,
     generated: Vec<usize>,
@@ -83,6 +85,18 @@ impl CanvasRun {
     /// The positions requested by the last [`CanvasRun::plan`].
     pub fn requested(&self) -> &[usize] {
         &self.requested
+    }
+
+    /// Index of the block the run is in (the number of blocks it has finished).
+    pub fn block(&self) -> usize {
+        self.block
+    }
+
+    /// Sits this global step out: no logits requested, no step taken, no number drawn, so the
+    /// canvas's tokens are those it would get without waiting.
+    pub fn wait(&mut self) {
+        self.requested.clear();
+        self.window = None;
     }
 
     /// The cache window of the last [`CanvasRun::plan`] (None without a cache).

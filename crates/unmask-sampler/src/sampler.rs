@@ -79,10 +79,27 @@ impl Sampler {
         let mut nfe = 0;
         let mut step = 0;
         let mut active = Vec::with_capacity(canvases.len());
+        let mut waiting = vec![false; canvases.len()];
         while runs.iter().any(|run| !run.is_done()) {
             active.clear();
+            // Under a cache the batch moves through each block together, so that one call
+            // runs the same rows of every canvas against caches recorded together: a canvas
+            // ahead of the slowest waits.
+            let slowest = (settings.cache.is_some())
+                .then(|| {
+                    runs.iter()
+                        .filter(|r| !r.is_done())
+                        .map(CanvasRun::block)
+                        .min()
+                })
+                .flatten();
             for (index, (run, canvas)) in runs.iter_mut().zip(&mut canvases).enumerate() {
-                run.plan(canvas, &settings);
+                waiting[index] = slowest.is_some_and(|block| run.block() > block);
+                if waiting[index] {
+                    run.wait();
+                } else {
+                    run.plan(canvas, &settings);
+                }
                 if !run.requested().is_empty() {
                     active.push(index);
                 }
@@ -102,7 +119,9 @@ impl Sampler {
                     _ => None,
                 };
                 let row: &mut [f32] = row.map_or(&mut [], Vec::as_mut_slice);
-                run.finish_step(canvas, row, &mut tokens, &settings, step)?;
+                if !waiting[index] {
+                    run.finish_step(canvas, row, &mut tokens, &settings, step)?;
+                }
             }
             observer
                 .on_step(step, &canvases)

@@ -1,6 +1,7 @@
 //! The block cache as the sampler asks for it: which calls record the cache afresh and which
-//! positions each call must run, per canvas of a batch; that asking for a cache changes no
-//! token when the model answers every call in full; and the configurations it refuses.
+//! positions each call must run, per canvas of a batch; that the batch moves through each
+//! block together; that asking for a cache changes no token when the model answers every
+//! call in full; and the configurations it refuses.
 
 mod common;
 
@@ -80,6 +81,12 @@ fn each_block_records_the_cache_at_its_first_call_and_every_refresh_interval() {
         let mut seen: Vec<Option<(usize, usize)>> = vec![None; 2];
         let mut blocks_seen = [0, 0];
         for (windows, requested) in &log.calls {
+            let blocks: Vec<usize> = windows.iter().map(|w| (w.rows.start - 3) / 4).collect();
+            assert!(
+                blocks.windows(2).all(|pair| pair[0] == pair[1]),
+                "{cache}: one call, canvases in blocks {blocks:?}: the batch moves through \
+                 each block together"
+            );
             for (window, requested) in windows.iter().zip(requested) {
                 let b = window.canvas;
                 let len = canvases[b].len();
@@ -149,8 +156,9 @@ fn asking_for_a_cache_changes_no_token_when_the_model_answers_in_full() {
                     .map(|c| c.tokens().to_vec())
                     .collect::<Vec<_>>()
             };
+            // Waiting for the batch at block ends takes no step and draws no number.
             assert_eq!(tokens(&a), tokens(&b), "{policy}, {cache}");
-            assert_eq!(a.nfe, b.nfe, "{policy}, {cache}");
+            assert!(a.nfe >= b.nfe, "{policy}, {cache}");
         }
     }
 }
