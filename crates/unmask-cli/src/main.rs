@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
+use unmask_cli::decoding::BlockDecoding;
 use unmask_cli::eval::{Eval, GenerationRequest};
 use unmask_cli::fill_mask::{FillMask, print_table, to_json};
 use unmask_cli::generate::{CanvasSpec, Generate};
@@ -88,9 +89,8 @@ struct GenerateArgs {
     /// seed | ancestral | prob | margin | entropy | random | threshold.
     #[arg(long, default_value = "prob")]
     policy: String,
-    /// Semi-autoregressive blocks of this many tokens.
-    #[arg(long)]
-    block: Option<usize>,
+    #[command(flatten)]
+    decoding: BlockDecoding,
     /// Commit split (confidence policies) or noise schedule (ancestral), e.g. cosine.
     #[arg(long)]
     schedule: Option<String>,
@@ -100,13 +100,6 @@ struct GenerateArgs {
     /// ReMDM remasking probability per step for the confidence policies.
     #[arg(long)]
     remask: Option<f64>,
-    /// Block cache (Fast-dLLM): prefix | dual. Needs --block; refused with `seed` and --remask.
-    #[arg(long)]
-    cache: Option<unmask_sampler::CacheMode>,
-    /// With --cache: record the cache afresh every this many steps of a block too
-    /// (1: every step, the tokens of uncached decoding); unset: at block starts only.
-    #[arg(long)]
-    cache_refresh: Option<usize>,
     #[arg(long, default_value_t = 1.0)]
     temperature: f64,
     #[arg(long)]
@@ -211,6 +204,9 @@ struct EvalArgs {
     /// The diffusion sampler's step budget.
     #[arg(long, default_value_t = 32)]
     steps: usize,
+    /// The diffusion sampler's blocks and block cache (as in `unmask generate`).
+    #[command(flatten)]
+    decoding: BlockDecoding,
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
     /// Print the result as JSON instead of tables.
@@ -265,21 +261,19 @@ fn run(cli: Cli) -> Result<()> {
                     length: a.length,
                 },
             };
-            let sampler = SamplerConfig {
+            let sampler = a.decoding.apply(SamplerConfig {
                 policy: a.policy,
                 steps: a.steps,
                 schedule: a.schedule,
                 threshold: a.threshold,
-                block_len: a.block,
                 remask: a.remask,
-                cache: a.cache,
-                cache_refresh: a.cache_refresh,
                 temperature: a.temperature,
                 top_k: a.top_k,
                 top_p: a.top_p,
                 forbidden: Vec::new(),
                 seed: a.seed,
-            };
+                ..SamplerConfig::default()
+            });
             let job = Generate {
                 model_dir: model_dir(&a.model)?,
                 canvas,
@@ -357,6 +351,7 @@ fn run(cli: Cli) -> Result<()> {
                     length: a.length,
                     policy: a.policy.clone(),
                     steps: a.steps,
+                    decoding: a.decoding.clone(),
                     evaluator: model_dir(evaluator)?,
                 }),
                 _ => None,

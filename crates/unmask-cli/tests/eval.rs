@@ -416,3 +416,58 @@ fn samples_longer_than_the_model_are_refused() {
         assert!(err.contains("exceed") && err.contains("positions"), "{err}");
     }
 }
+
+/// `--block`, `--cache` and `--cache-refresh` are `unmask generate`'s flags: the samples are
+/// drawn in blocks under the cache, and what the sampler cannot do is refused with its reason
+/// before any model runs.
+#[test]
+fn samples_are_drawn_under_the_block_cache_and_bad_caches_are_refused() {
+    let evaluator = causal_modernbert();
+    let model = fixture("unmask-modernbert", "tiny-modernbert");
+    let generation = |extra: &[&'static str]| {
+        let mut args = SMALL.to_vec();
+        args.extend(["--generate", "2", "--length", "12", "--steps", "6"]);
+        args.extend(extra);
+        args.extend(["--evaluator", evaluator.to_str().unwrap()]);
+        args
+    };
+    for cache in ["prefix", "dual"] {
+        let args = generation(&["--policy", "threshold", "--block", "4", "--cache", cache]);
+        let json = eval_json(&model, &args);
+        let sampler = json["generation"]["sampler"].as_str().unwrap().to_string();
+        assert_eq!(
+            sampler,
+            format!("threshold, 6 steps, blocks of 4, {cache} cache")
+        );
+        let texts = &json["generation"]["generated"]["samples"]["texts"];
+        assert_eq!(texts.as_array().unwrap().len(), 2, "{json}");
+    }
+    for (extra, reasons) in [
+        (
+            &["--cache", "prefix"][..],
+            &[
+                "prefix cache",
+                "needs semi-autoregressive blocks",
+                "--block",
+            ][..],
+        ),
+        (
+            &["--block", "4", "--cache", "dual", "--policy", "seed"],
+            &["dual cache", "`seed`", "rewrites committed tokens"],
+        ),
+        (
+            &["--block", "4", "--cache", "dual", "--cache-refresh", "0"],
+            &["at least 1 step"],
+        ),
+        (&["--block", "4", "--cache-refresh", "2"], &["cache"]),
+        (
+            &["--block", "4", "--cache", "suffix"],
+            &["`suffix`", "prefix, dual"],
+        ),
+    ] {
+        let err = eval_error(&model, &generation(extra));
+        for reason in reasons {
+            assert!(err.contains(reason), "{extra:?}: no `{reason}` in {err}");
+        }
+    }
+}

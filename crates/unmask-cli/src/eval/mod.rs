@@ -17,8 +17,10 @@ use unmask_runtime::device::BackendJob;
 use unmask_runtime::measure::{
     self, CausalModel, HeldOut, HeldOutOptions, MaskedModel, SampleScorer, Samples,
 };
+use unmask_sampler::{Sampler, SamplerConfig};
 use unmask_text::TextTokenizer;
 
+use crate::decoding::BlockDecoding;
 use crate::eval::progress::Progress;
 pub use crate::eval::result::{EvalResult, GenerationResult, Likelihood};
 
@@ -31,7 +33,16 @@ pub struct GenerationRequest {
     /// The diffusion sampler's policy and step budget (a causal LM decodes left to right).
     pub policy: String,
     pub steps: usize,
+    /// Blocks and block cache of the diffusion sampler.
+    pub decoding: BlockDecoding,
     pub evaluator: PathBuf,
+}
+
+impl GenerationRequest {
+    /// Steps of the diffusion sampler: no more than the tokens.
+    fn diffusion_steps(&self) -> usize {
+        self.steps.min(self.length)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +87,14 @@ impl Eval {
             && (g.samples == 0 || g.length == 0 || g.steps == 0)
         {
             return Err("--generate, --length and --steps must each be at least 1".into());
+        }
+        if let Some(g) = &self.generation {
+            let sampler = SamplerConfig {
+                policy: g.policy.clone(),
+                steps: g.diffusion_steps(),
+                ..SamplerConfig::default()
+            };
+            g.decoding.check(sampler)?;
         }
         Ok(())
     }
@@ -156,16 +175,17 @@ impl<B: Backend> Generator<B> {
         let prompts = vec![String::new(); request.samples];
         Ok(match self {
             Self::Masked(model) => {
-                let steps = request.steps.min(request.length);
-                let samples = measure::diffusion_samples(
-                    model,
-                    &prompts,
-                    request.length,
-                    &request.policy,
-                    steps,
-                    seed,
-                )?;
-                (samples, format!("{}, {steps} steps", request.policy))
+                let steps = request.diffusion_steps();
+                let config = measure::diffusion_config(model, &request.policy, steps, seed);
+                let sampler = Sampler::new(request.decoding.apply(config))?;
+                let samples =
+                    measure::diffusion_samples_with(model, &prompts, request.length, &sampler)?;
+                let described = format!(
+                    "{}, {steps} steps{}",
+                    request.policy,
+                    request.decoding.describe()
+                );
+                (samples, described)
             }
             Self::Causal(model) => (
                 measure::causal_samples(model, &prompts, request.length, seed)?,
