@@ -2,22 +2,27 @@
 # PyTorch and unmask on this machine in one sitting, in alternating rounds, then one table with
 # the ratios.
 #
-#   bash benches/side_by_side.sh [--rounds N] [--skip-pytorch] [--skip-generation]
+#   bash benches/side_by_side.sh [--rounds N] [--skip-pytorch] [--skip-generation] [--skip-decoding]
 #
 # 1. Build the benchmarks first, so compiling overlaps no timing.
 # 2. N rounds (default 3), each: PyTorch (`make_fixtures.py --timing` in the fixture venv,
 #    docs/fixtures.md; created on first use: `python3 -m venv` + `pip install torch
 #    transformers`, about 5 GB; 2 threads, medians), then unmask (the criterion benchmarks
 #    `forward`, `train_step`, `generate`: release build, 10 samples each, --warm-up-time 1
-#    --measurement-time 3, medians).
+#    --measurement-time 3, medians), and `decode` (cached decoding, unmask only).
 # 3. A table: per measurement the median over rounds of each side and of the per-round ratio
 #    unmask / PyTorch (below 1: unmask is faster), with the lowest and highest ratio. Timings on
 #    these VMs drift by 15% within minutes; alternating rounds puts both sides under the same
 #    drift, and the spread of the ratios shows how far one round can be trusted. Also the
-#    machine, the date and the 1-minute load average around each half.
+#    machine, the date and the 1-minute load average around each half. Then cached decoding:
+#    tokens/s without a cache and with the prefix and dual block caches, each with its ratio to
+#    uncached per round (median, lowest-highest), and samples/s of batches of 1, 8 and 32.
 #
 # --skip-pytorch reuses the JSON of an earlier run (the table says so); --skip-generation
-# leaves out the generation benchmark (about 2 minutes per round).
+# leaves out the generation benchmark (about 2 minutes per round); --skip-decoding the cached
+# decoding benchmark (the longest: ten runs of each row, batches of 32 included). Its model is
+# the cpu-small experiments' MiniLM `linear` when trained (benches/src/lib.rs, `decoding`;
+# UNMASK_BENCH_MODEL names another), else random weights at MiniLM's shapes, said in the table.
 # UNMASK_VENV overrides the venv (default /root/.cache/unmask/venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +30,7 @@ cd "$(dirname "$0")/.."
 rounds=3
 skip_pytorch=0
 skip_generation=0
+skip_decoding=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds)
@@ -37,7 +43,8 @@ while [ $# -gt 0 ]; do
             ;;
         --skip-pytorch) skip_pytorch=1 ;;
         --skip-generation) skip_generation=1 ;;
-        *) echo "unknown argument: $1 (expected --rounds N, --skip-pytorch, --skip-generation)" >&2; exit 2 ;;
+        --skip-decoding) skip_decoding=1 ;;
+        *) echo "unknown argument: $1 (expected --rounds N, --skip-pytorch, --skip-generation, --skip-decoding)" >&2; exit 2 ;;
     esac
     shift
 done
@@ -80,6 +87,9 @@ for round in $(seq 1 "$rounds"); do
     cargo bench -p benches --bench train_step -- "${criterion_args[@]}"
     if [ "$skip_generation" = 0 ]; then
         cargo bench -p benches --bench generate -- "${criterion_args[@]}"
+    fi
+    if [ "$skip_decoding" = 0 ]; then
+        cargo bench -p benches --bench decode -- "${criterion_args[@]}"
     fi
     echo "$before -> $(load)" > "$work/unmask-load-$round"
     # criterion: target/criterion/<group>/<function>/new/{benchmark,estimates}.json
@@ -166,4 +176,34 @@ for label, key, torch_key, tokens in rows:
     ours_median = median(mine)
     rate = f"{tokens / ours_median:,.0f}" if ours_median and tokens else "—"
     print(f"| {label} | {seconds(ours_median)} | {seconds(median(theirs))} | {ratio} | {rate} |")
+
+# Cached decoding (benches/benches/decode.rs): unmask alone, ratios to its own uncached row.
+def spread(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "—"
+    text = f"{statistics.median(values):.2f}x"
+    return text + (f" ({min(values):.2f}-{max(values):.2f})" if len(values) > 1 else "")
+
+decode = sorted({k.split("/")[0] for o in ours for k in o if k.startswith("decode ")})
+for group in decode:
+    rows = sorted({k.split("/", 1)[1] for o in ours for k in o if k.startswith(group + "/")})
+    if " samples " in group:
+        unit, base, per = "samples/s", "batch 1", None
+    else:
+        unit, base, per = "tokens/s", "uncached", int(group.split()[2])
+    print()
+    print(f"| {group} | unmask | {unit} | ratio to {base} (median, lowest-highest) |")
+    print("|---|---|---|---|")
+    def rate(o, row):
+        t = o.get(f"{group}/{row}")
+        if t is None:
+            return None
+        return (per if per else int(row.split()[-1])) / t
+    order = ["uncached", "prefix cache", "dual cache"]
+    for row in sorted(rows, key=lambda r: order.index(r) if r in order else int(r.split()[-1])):
+        mine = [o.get(f"{group}/{row}") for o in ours]
+        rates = [rate(o, row) for o in ours]
+        ratios = [r / b for r, b in zip(rates, (rate(o, base) for o in ours)) if r and b]
+        print(f"| {row} | {seconds(median(mine))} | {median(rates) or 0:,.1f} | {spread(ratios)} |")
 PY
