@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize};
+use unmask_schedule::LossWeighting;
 use unmask_train::config::{
     DataSection, HeadBias, ModelSection, OptimSection, RunSection, ScheduleSection,
     TokenizerSection,
@@ -244,9 +245,9 @@ impl ModelSpec {
             name: self.schedule.clone(),
             // BERT's fixed rate has no ELBO weight: it is always the mean over masked tokens.
             weighting: if self.schedule.starts_with("fixed") {
-                "uniform".into()
+                LossWeighting::Uniform
             } else {
-                t.weighting.clone()
+                t.weighting
             },
             ..ScheduleSection::default()
         };

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
+use unmask_schedule::LossWeighting;
 use unmask_train::lr::Decay;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,8 +70,8 @@ pub struct Budget {
     #[serde(default)]
     pub curriculum_steps: usize,
     /// `uniform` (mean over masked tokens) or `elbo` (the schedule's 1/t weights).
-    #[serde(default = "uniform")]
-    pub weighting: String,
+    #[serde(default)]
+    pub weighting: LossWeighting,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,9 +153,6 @@ fn scratch() -> String {
 }
 fn cosine() -> Decay {
     Decay::Cosine
-}
-fn uniform() -> String {
-    "uniform".into()
 }
 fn central() -> Vec<String> {
     ["fixed:0.15", "levels:10", "linear"]
@@ -243,12 +241,6 @@ impl Preset {
         }
         if self.train.steps == 0 || self.evaluator.steps == 0 {
             bail!("train.steps and evaluator.steps must be > 0");
-        }
-        if !["uniform", "elbo"].contains(&self.train.weighting.as_str()) {
-            bail!(
-                "train.weighting `{}`: use uniform or elbo",
-                self.train.weighting
-            );
         }
         if let Some(unknown) = self
             .experiments

@@ -49,4 +49,4 @@ pub use registry::{ScheduleFactory, ScheduleRegistry};
 pub use schedule::MaskSchedule;
 pub use spindle::{SPINDLE_MAX_SURVIVAL, Spindle};
 pub use steps::{mask_rate_steps, reveal_probability, time_steps};
-pub use time_sampler::TimeSampler;
+pub use time_sampler::{TimeSampler, TimeSampling};

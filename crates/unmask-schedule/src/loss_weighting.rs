@@ -1,6 +1,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
+
 use crate::{MaskSchedule, ScheduleError};
 
 /// The largest ELBO weight handed out; larger (or infinite) weights are cut to it.
@@ -14,8 +16,10 @@ use crate::{MaskSchedule, ScheduleError};
 /// of order 1e-4 of the total.
 pub const MAX_ELBO_WEIGHT: f64 = 1e4;
 
-/// How the per-example masked-token loss is weighted by its time t.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How the per-example masked-token loss is weighted by its time t. Configs spell it
+/// `uniform` or `elbo` (serde and [`FromStr`] alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LossWeighting {
     /// Weight 1 (BERT, the seed experiment).
     #[default]

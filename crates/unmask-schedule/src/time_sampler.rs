@@ -2,6 +2,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 
 use crate::ScheduleError;
 use crate::params::check_eps;
@@ -19,8 +20,25 @@ pub enum TimeSampler {
     Antithetic { eps: f64 },
 }
 
+/// Which [`TimeSampler`], as configs spell it: `iid` or `antithetic`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeSampling {
+    Iid,
+    #[default]
+    Antithetic,
+}
+
 impl TimeSampler {
     pub const DEFAULT_EPS: f64 = 1e-3;
+
+    /// The `kind` sampler with time offset `eps` (in [0, 0.5)).
+    pub fn new(kind: TimeSampling, eps: f64) -> Result<Self, ScheduleError> {
+        match kind {
+            TimeSampling::Iid => Self::iid(eps),
+            TimeSampling::Antithetic => Self::antithetic(eps),
+        }
+    }
 
     /// `eps` must lie in [0, 0.5).
     pub fn iid(eps: f64) -> Result<Self, ScheduleError> {

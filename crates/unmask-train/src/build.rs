@@ -276,12 +276,8 @@ impl DiffusionPlan {
             .clone()
             .unwrap_or_else(ScheduleRegistry::with_builtins);
         let s = &config.schedule;
-        let weighting: LossWeighting = s.weighting.parse()?;
-        let time = match s.time_sampling.as_str() {
-            "iid" => TimeSampler::iid(s.eps)?,
-            "antithetic" => TimeSampler::antithetic(s.eps)?,
-            other => bail!("schedule.time_sampling `{other}`: use iid or antithetic"),
-        };
+        let weighting = s.weighting;
+        let time = TimeSampler::new(s.time_sampling, s.eps)?;
         let needs_counts = registry.needs_token_counts(&s.name)?;
         // A schedule that needs corpus counts is checked with a stand-in table: its
         // parameters and its weighting fail here, before the corpus is read.

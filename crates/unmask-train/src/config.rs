@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use unmask_schedule::{LossWeighting, TimeSampling};
 
 use crate::lr::Decay;
 
@@ -116,12 +117,12 @@ pub struct ScheduleSection {
     /// A registry spelling: `fixed:0.15`, `levels:10`, `linear`, `loglinear`, `cosine`, `spindle:0.3`.
     #[serde(default = "default_schedule")]
     pub name: String,
-    /// `uniform` or `elbo`.
-    #[serde(default = "default_weighting")]
-    pub weighting: String,
-    /// `iid` or `antithetic`.
-    #[serde(default = "default_time_sampling")]
-    pub time_sampling: String,
+    /// `uniform` (the mean over masked tokens) or `elbo` (the schedule's ELBO weights).
+    #[serde(default)]
+    pub weighting: LossWeighting,
+    /// `iid` or `antithetic` (default).
+    #[serde(default)]
+    pub time_sampling: TimeSampling,
     #[serde(default = "default_eps")]
     pub eps: f64,
 }
@@ -206,12 +207,6 @@ fn default_prompt_len() -> usize {
 fn default_schedule() -> String {
     "linear".into()
 }
-fn default_weighting() -> String {
-    "uniform".into()
-}
-fn default_time_sampling() -> String {
-    "antithetic".into()
-}
 fn default_eps() -> f64 {
     1e-3
 }
@@ -274,8 +269,8 @@ impl Default for ScheduleSection {
     fn default() -> Self {
         Self {
             name: default_schedule(),
-            weighting: default_weighting(),
-            time_sampling: default_time_sampling(),
+            weighting: LossWeighting::default(),
+            time_sampling: TimeSampling::default(),
             eps: default_eps(),
         }
     }
@@ -503,6 +498,42 @@ mod tests {
 
     fn tiny() -> TrainConfig {
         TrainConfig::preset("tiny").unwrap()
+    }
+
+    #[test]
+    fn weighting_and_time_sampling_keep_their_spellings_and_list_the_valid_ones() {
+        let text = tiny().to_toml();
+        let with = |key: &str, value: &str| {
+            let line = format!("{key} = \"{value}\"");
+            let replaced = text
+                .lines()
+                .map(|l| {
+                    if l.starts_with(&format!("{key} =")) {
+                        line.as_str()
+                    } else {
+                        l
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert_ne!(replaced, text, "{key} is in the preset");
+            TrainConfig::from_toml(&replaced)
+        };
+        let config = with("weighting", "elbo").unwrap();
+        assert_eq!(config.schedule.weighting, LossWeighting::Elbo);
+        assert!(config.to_toml().contains("weighting = \"elbo\""));
+        let config = with("time_sampling", "iid").unwrap();
+        assert_eq!(config.schedule.time_sampling, TimeSampling::Iid);
+        assert!(config.to_toml().contains("time_sampling = \"iid\""));
+
+        let err = with("weighting", "elbow").unwrap_err();
+        for word in ["elbow", "`uniform`", "`elbo`"] {
+            assert!(err.contains(word), "{word} missing from {err}");
+        }
+        let err = with("time_sampling", "stratified").unwrap_err();
+        for word in ["stratified", "`iid`", "`antithetic`"] {
+            assert!(err.contains(word), "{word} missing from {err}");
+        }
     }
 
     #[test]

@@ -136,16 +136,21 @@ fn corpus_without_a_validation_document_is_an_error() {
 
 // ---- schedules: checked before the corpus is read, so a missing corpus is not reached ----
 
+/// The error of a config with this `[schedule]`: from the TOML (an unknown weighting or time
+/// sampling) or from `train`.
 fn schedule_error(name: &str, weighting: &str, time_sampling: &str) -> String {
     let tmp = tempfile::tempdir().unwrap();
-    let mut config = parse(&tiny_toml(
-        &tmp.path().join("not-read"),
-        &tmp.path().join("run"),
-    ));
-    config.schedule.name = name.into();
-    config.schedule.weighting = weighting.into();
-    config.schedule.time_sampling = time_sampling.into();
-    let err = train_error(&config);
+    let text = tiny_toml(&tmp.path().join("not-read"), &tmp.path().join("run")).replacen(
+        "name = \"linear\"\nweighting = \"uniform\"",
+        &format!(
+            "name = \"{name}\"\nweighting = \"{weighting}\"\ntime_sampling = \"{time_sampling}\""
+        ),
+        1,
+    );
+    let err = match TrainConfig::from_toml(&text) {
+        Ok(config) => train_error(&config),
+        Err(err) => err,
+    };
     assert!(
         !err.contains("not-read"),
         "the schedule should be checked before the corpus: {err}"

@@ -5,7 +5,7 @@ mod common;
 
 use burn::backend::{Autodiff, Flex};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use unmask_schedule::{MaskSchedule, ScheduleArgs, ScheduleError, ScheduleRegistry};
+use unmask_schedule::{LossWeighting, MaskSchedule, ScheduleArgs, ScheduleError, ScheduleRegistry};
 
 use unmask_train::{TrainOptions, train};
 
@@ -38,7 +38,7 @@ fn a_schedule_from_outside_the_crates_trains() {
     let tmp = tempfile::tempdir().unwrap();
     let corpus = common::small_corpus(tmp.path(), 20);
     let mut config = common::tiny_config(&corpus, &tmp.path().join("run"), "quadratic", 30);
-    config.schedule.weighting = "elbo".into();
+    config.schedule.weighting = LossWeighting::Elbo;
     let options = TrainOptions {
         quiet: true,
         registry: Some(registry),
@@ -111,7 +111,7 @@ fn a_schedule_from_outside_that_declares_token_counts_gets_the_corpus_counts() {
     let tmp = tempfile::tempdir().unwrap();
     let corpus = common::small_corpus(tmp.path(), 20);
     let mut config = common::tiny_config(&corpus, &tmp.path().join("run"), "frequency-scaled", 10);
-    config.schedule.weighting = "elbo".into();
+    config.schedule.weighting = LossWeighting::Elbo;
     let options = |registry| TrainOptions {
         quiet: true,
         registry: Some(registry),
