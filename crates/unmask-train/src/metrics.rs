@@ -2,10 +2,9 @@
 //! run's metrics.csv.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use burn::tensor::{Int, Tensor, backend::Backend};
 use serde::{Deserialize, Serialize};
 
@@ -129,72 +128,109 @@ pub struct MetricsRow {
     pub buckets: [Option<f64>; BUCKETS],
 }
 
+/// The run's metrics.csv, written (and on resume read back) through the `csv` crate.
 pub struct MetricsCsv {
-    out: BufWriter<File>,
+    out: csv::Writer<File>,
+}
+
+/// The columns of metrics.csv: the fixed ones, then the loss in each mask-rate bucket.
+fn header() -> Vec<String> {
+    let fixed = [
+        "step",
+        "split",
+        "loss",
+        "accuracy",
+        "lr",
+        "tokens_per_s",
+        "grad_norm",
+    ];
+    fixed
+        .iter()
+        .map(|c| c.to_string())
+        .chain((0..BUCKETS).map(|b| format!("loss_mask_{}_{}", b * 10, (b + 1) * 10)))
+        .collect()
 }
 
 impl MetricsCsv {
-    /// Opens `path` for appending (a resumed run continues the same file).
+    /// Opens `path` for appending (a resumed run continues the same file); a new or empty
+    /// file gets the header.
     pub fn open(path: &Path) -> Result<Self> {
-        let fresh = !path.exists();
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
-        let mut out = BufWriter::new(file);
+        let fresh = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        let mut out = csv::Writer::from_writer(file);
         if fresh {
-            let buckets: Vec<String> = (0..BUCKETS)
-                .map(|b| format!("loss_mask_{}_{}", b * 10, (b + 1) * 10))
-                .collect();
-            writeln!(
-                out,
-                "step,split,loss,accuracy,lr,tokens_per_s,grad_norm,{}",
-                buckets.join(",")
-            )?;
+            out.write_record(header())?;
+            out.flush()?;
         }
         Ok(Self { out })
     }
 
     /// Opens `path` to continue a run resumed from the checkpoint of step `step`: the rows
     /// logged after that step (by the run that was stopped after its last checkpoint) are
-    /// dropped first, so that the resumed run logs them once. A torn last line (no
+    /// dropped first, so that the resumed run logs them once. A torn last row (no
     /// newline) is dropped as well.
     pub fn open_resumed(path: &Path, step: usize) -> Result<Self> {
         if path.exists() {
-            let text = std::fs::read_to_string(path)?;
-            let mut kept = String::with_capacity(text.len());
-            for (i, line) in text.split_inclusive('\n').enumerate() {
-                if !line.ends_with('\n') {
-                    break;
-                }
-                let row_step = line.split(',').next().and_then(|f| f.parse::<usize>().ok());
-                // The header (first line) and every row up to the checkpoint's step.
-                if (i == 0 && row_step.is_none()) || row_step.is_some_and(|s| s <= step) {
-                    kept.push_str(line);
+            let text =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let complete = match text.iter().rposition(|&b| b == b'\n') {
+                Some(last_newline) => &text[..=last_newline],
+                None => &[],
+            };
+            let mut dropped = complete.len() != text.len();
+            let mut reader = csv::ReaderBuilder::new()
+                .flexible(true)
+                .from_reader(complete);
+            let mut kept = csv::WriterBuilder::new()
+                .flexible(true)
+                .from_writer(Vec::new());
+            let header = reader.byte_headers()?.clone();
+            if !header.is_empty() {
+                kept.write_byte_record(&header)?;
+            }
+            for row in reader.byte_records() {
+                let row = row.with_context(|| format!("reading {}", path.display()))?;
+                let row_step = row
+                    .get(0)
+                    .and_then(|f| std::str::from_utf8(f).ok())
+                    .and_then(|f| f.parse::<usize>().ok());
+                if row_step.is_some_and(|s| s <= step) {
+                    kept.write_byte_record(&row)?;
+                } else {
+                    dropped = true;
                 }
             }
-            if kept.len() != text.len() {
-                unmask_io::write_atomic(path, kept.as_bytes())?;
+            if dropped {
+                let kept = kept
+                    .into_inner()
+                    .map_err(|e| anyhow::anyhow!("{}", e.error()))?;
+                unmask_io::write_atomic(path, &kept)?;
             }
         }
         Self::open(path)
     }
 
+    /// Appends `row` and flushes it to the file.
     pub fn write(&mut self, row: &MetricsRow) -> Result<()> {
-        let buckets: Vec<String> = row
-            .buckets
-            .iter()
-            .map(|b| b.map(|v| format!("{v:.5}")).unwrap_or_default())
-            .collect();
-        writeln!(
-            self.out,
-            "{},{},{:.6},{:.5},{:.3e},{:.1},{:.4},{}",
-            row.step,
-            row.split,
-            row.loss,
-            row.accuracy,
-            row.lr,
-            row.tokens_per_s,
-            row.grad_norm,
-            buckets.join(",")
-        )?;
+        let mut record = vec![
+            row.step.to_string(),
+            row.split.to_string(),
+            format!("{:.6}", row.loss),
+            format!("{:.5}", row.accuracy),
+            format!("{:.3e}", row.lr),
+            format!("{:.1}", row.tokens_per_s),
+            format!("{:.4}", row.grad_norm),
+        ];
+        record.extend(
+            row.buckets
+                .iter()
+                .map(|b| b.map(|v| format!("{v:.5}")).unwrap_or_default()),
+        );
+        self.out.write_record(&record)?;
         self.out.flush()?;
         Ok(())
     }
