@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use burn::module::AutodiffModule;
 use burn::optim::Optimizer;
-use burn::record::{BinBytesRecorder, BinFileRecorder, FullPrecisionSettings, Recorder};
-use burn::tensor::backend::AutodiffBackend;
+use burn::record::{BinBytesRecorder, BinFileRecorder, FullPrecisionSettings, Record, Recorder};
+use burn::tensor::backend::{AutodiffBackend, Backend};
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::Window;
@@ -34,9 +34,11 @@ pub struct LoopState {
 
 pub const CHECKPOINT_DIR: &str = "checkpoint";
 
-fn recorder() -> BinFileRecorder<FullPrecisionSettings> {
-    BinFileRecorder::new()
-}
+/// How a checkpoint's records are encoded (burn's bincode, full precision); unmask writes the
+/// bytes itself, so that a failed write names its file.
+type RecordBytes = BinBytesRecorder<FullPrecisionSettings>;
+const MODEL_FILE: &str = "model.bin";
+const OPTIMIZER_FILE: &str = "optimizer.bin";
 
 pub fn checkpoint_dir(run_dir: &Path) -> PathBuf {
     run_dir.join(CHECKPOINT_DIR)
@@ -147,7 +149,7 @@ pub fn save_keeping<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>
     Ok(())
 }
 
-/// The records (`model.bin`, `optimizer.bin`: what `BinFileRecorder` reads back) and, last,
+/// The records (`model.bin`, `optimizer.bin`) and, last,
 /// `state.json`, each written and flushed through `unmask_io`, so that a failed write names
 /// its file and says when the disk is full.
 fn write_checkpoint_files<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
@@ -156,20 +158,43 @@ fn write_checkpoint_files<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer
     optim: &O,
     state: &LoopState,
 ) -> Result<()> {
-    let bytes = BinBytesRecorder::<FullPrecisionSettings>::default();
+    let bytes = RecordBytes::default();
     let model_bytes = Recorder::<B>::record(&bytes, model.clone().into_record(), ())
         .context("serializing the model record")?;
-    unmask_io::write_atomic(&dir.join("model.bin"), &model_bytes)?;
+    unmask_io::write_atomic(&dir.join(MODEL_FILE), &model_bytes)?;
     drop(model_bytes);
     let optimizer_bytes = Recorder::<B>::record(&bytes, optim.to_record(), ())
         .context("serializing the optimizer record")?;
-    unmask_io::write_atomic(&dir.join("optimizer.bin"), &optimizer_bytes)?;
+    unmask_io::write_atomic(&dir.join(OPTIMIZER_FILE), &optimizer_bytes)?;
     drop(optimizer_bytes);
     // The records are on disk (each write is flushed) before the marker that says they are
     // complete.
     let state_json = serde_json::to_string_pretty(state)?;
     unmask_io::write_atomic(&dir.join(STATE_FILE), state_json.as_bytes())?;
     Ok(())
+}
+
+/// One record file of a checkpoint. A file that does not decode (cut short by a full disk or a
+/// copy, or not a checkpoint record) is named with what to do, not with burn's error chain.
+fn read_record<B: Backend, R: Record<B>>(file: &Path, device: &B::Device) -> Result<R> {
+    std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?;
+    // burn's bytes recorder panics on bytes that do not decode; its file recorder reads the
+    // same encoding and returns the error.
+    BinFileRecorder::<FullPrecisionSettings>::new()
+        .load(file.with_extension(""), device)
+        .map_err(|error| {
+            let cut_short = format!("{error:?}").contains("UnexpectedE");
+            anyhow::anyhow!(
+                "{} is not a readable checkpoint record ({}); resume from an older kept \
+                 checkpoint (checkpoint-STEP/) if the run has one, or start the run again",
+                file.display(),
+                if cut_short {
+                    "the file ends early: it was cut short"
+                } else {
+                    "it does not decode: damaged, or not written by this version of unmask"
+                }
+            )
+        })
 }
 
 fn read_state(dir: &Path) -> Result<LoopState> {
@@ -238,12 +263,8 @@ pub fn load<B: AutodiffBackend, M: AutodiffModule<B>, O: Optimizer<M, B>>(
     }
     let state: LoopState = serde_json::from_str(&std::fs::read_to_string(&state_file)?)
         .with_context(|| format!("reading {}", state_file.display()))?;
-    let model_record = recorder()
-        .load(dir.join("model"), device)
-        .with_context(|| format!("reading the model record in {}", dir.display()))?;
-    let optim_record = recorder()
-        .load(dir.join("optimizer"), device)
-        .with_context(|| format!("reading the optimizer record in {}", dir.display()))?;
+    let model_record = read_record::<B, M::Record>(&dir.join(MODEL_FILE), device)?;
+    let optim_record = read_record::<B, O::Record>(&dir.join(OPTIMIZER_FILE), device)?;
     Ok(Some((
         model.load_record(model_record),
         optim.load_record(optim_record),

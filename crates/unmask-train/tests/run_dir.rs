@@ -235,3 +235,38 @@ fn resume_from_an_incomplete_checkpoint_names_it() {
         "{err}"
     );
 }
+
+/// A record file cut short (a full disk, an interrupted copy) is named with what to do, not
+/// with burn's escaped error chain and its feature-flag advice.
+#[test]
+fn resume_from_a_truncated_checkpoint_record_names_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = common::small_corpus(tmp.path(), 20);
+    let config = common::tiny_config(&corpus, &tmp.path().join("run"), "linear", 4);
+    let quiet = TrainOptions {
+        quiet: true,
+        ..Default::default()
+    };
+    train::<B>(&config, &Default::default(), &quiet).unwrap();
+    let model_file = tmp.path().join("run/checkpoint/model.bin");
+    let length = std::fs::metadata(&model_file).unwrap().len();
+    std::fs::File::options()
+        .write(true)
+        .open(&model_file)
+        .unwrap()
+        .set_len(length / 2)
+        .unwrap();
+    let err = train_error(&config, true);
+    assert!(
+        err.contains(&format!(
+            "{} is not a readable checkpoint record",
+            model_file.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("cut short"), "{err}");
+    assert!(
+        !err.contains("feature") && !err.contains("Unknown("),
+        "{err}"
+    );
+}
