@@ -1,6 +1,7 @@
 //! Ctrl-C during `unmask train`: the first SIGINT (or SIGTERM) sets the flag the training
 //! loop checks between optimizer steps, so the run checkpoints the step it reached and
-//! stops cleanly (modeled on burn-train's Interrupter); a second one exits at once.
+//! stops cleanly (modeled on burn-train's Interrupter); a second one exits at once. The
+//! handlers are signal-hook's.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -10,44 +11,49 @@ pub const INTERRUPTED_EXIT_CODE: u8 = 130;
 
 static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
 
-/// The flag SIGINT and SIGTERM set, with the handler installed (once per process).
+/// The flag SIGINT and SIGTERM set, with the handlers installed (once per process).
 /// On platforms without Unix signals the flag is never set.
 pub fn ctrl_c_flag() -> Arc<AtomicBool> {
-    let flag = FLAG
-        .get_or_init(|| Arc::new(AtomicBool::new(false)))
-        .clone();
-    install();
-    flag
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        install(&flag);
+        flag
+    })
+    .clone()
 }
 
 #[cfg(unix)]
-extern "C" fn on_signal(_signal: libc::c_int) {
-    // Only async-signal-safe work here: atomic loads and stores, write(2) and _exit(2).
-    if let Some(flag) = FLAG.get() {
-        if flag.swap(true, Ordering::SeqCst) {
-            // SAFETY: _exit is async-signal-safe.
-            unsafe { libc::_exit(INTERRUPTED_EXIT_CODE as libc::c_int) };
-        }
-        let message = b"\ninterrupt: finishing the current step and checkpointing (Ctrl-C again to quit now)\n";
-        // SAFETY: write(2) on stderr with a valid buffer is async-signal-safe.
-        unsafe { libc::write(libc::STDERR_FILENO, message.as_ptr().cast(), message.len()) };
+fn install(flag: &Arc<AtomicBool>) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag::{register, register_conditional_shutdown};
+
+    let signals = [SIGINT, SIGTERM];
+    let installed = signals.iter().try_for_each(|&signal| {
+        // Registered before the flag is set: it exits only on a signal that finds the flag
+        // already set, the second one.
+        register_conditional_shutdown(signal, INTERRUPTED_EXIT_CODE.into(), Arc::clone(flag))?;
+        register(signal, Arc::clone(flag)).map(|_| ())
+    });
+    if let Err(error) = installed {
+        eprintln!(
+            "warning: no Ctrl-C handler ({error}): Ctrl-C stops training without a checkpoint"
+        );
+        return;
+    }
+    // The message comes from a thread signal-hook wakes, not from the handler itself.
+    if let Ok(mut pending) = signal_hook::iterator::Signals::new(signals) {
+        std::thread::spawn(move || {
+            if pending.forever().next().is_some() {
+                eprintln!(
+                    "\ninterrupt: finishing the current step and checkpointing (Ctrl-C again to quit now)"
+                );
+            }
+        });
     }
 }
 
-#[cfg(unix)]
-fn install() {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        for signal in [libc::SIGINT, libc::SIGTERM] {
-            // SAFETY: installs a handler that does only async-signal-safe work.
-            unsafe { libc::signal(signal, handler) };
-        }
-    });
-}
-
 #[cfg(not(unix))]
-fn install() {}
+fn install(_flag: &Arc<AtomicBool>) {}
 
 /// Whether the flag was set (for tests and the exit status).
 pub fn interrupted() -> bool {
