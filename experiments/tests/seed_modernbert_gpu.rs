@@ -22,8 +22,8 @@ use experiments::Preset;
 use parquet::data_type::{ByteArray, ByteArrayType};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
-use unmask_hub::stand_in::{FakeRepo, StandInHub};
 use unmask_hub::{HubRepoKind, PARQUET_REVISION};
+use unmask_test_data::hub_stand_in::{FakeRepo, StandInHub};
 
 const MODEL_ID: &str = "answerdotai/ModernBERT-base";
 const MODEL_COMMIT: &str = "8949b909ec900327062f0ebf497f51aef5e6f0c8";

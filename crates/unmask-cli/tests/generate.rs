@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use serde_json::Value;
+use unmask_test_data::TinyRun;
 use unmask_text::TextTokenizer;
 
 const PROMPT: &str = "The Congress";
@@ -24,42 +25,14 @@ fn stderr(out: &Output) -> String {
 }
 
 fn tiny_config(corpus: &Path, out_dir: &Path) -> String {
-    format!(
-        r#"
-[model]
-init = "scratch"
-hidden_size = 32
-num_layers = 2
-num_heads = 2
-intermediate_size = 64
-dropout = 0.0
-
-[tokenizer]
-source = "train"
-vocab_size = 300
-
-[data]
-corpus = "{corpus}"
-block_len = 48
-prompt_len = 4
-
-[optim]
-lr = 3e-3
-warmup_steps = 4
-decay = "cosine"
-batch_size = 8
-
-[run]
-steps = 20
-out_dir = "{out}"
-log_every = 10
-eval_every = 0
-eval_batches = 2
-checkpoint_every = 0
-"#,
-        corpus = corpus.display(),
-        out = out_dir.display(),
-    )
+    TinyRun {
+        block_len: 48,
+        warmup_steps: 4,
+        decay: "cosine".into(),
+        eval_batches: 2,
+        ..TinyRun::new(20)
+    }
+    .toml(corpus, out_dir)
 }
 
 /// Trains the shared model (once) under the target directory; its `final/` directory.

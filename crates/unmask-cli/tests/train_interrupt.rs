@@ -8,41 +8,15 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use unmask_test_data::TinyRun;
+
 fn config(corpus: &Path, out_dir: &Path) -> String {
-    format!(
-        r#"
-[model]
-init = "scratch"
-hidden_size = 32
-num_layers = 2
-num_heads = 2
-intermediate_size = 64
-dropout = 0.0
-
-[tokenizer]
-source = "train"
-vocab_size = 300
-
-[data]
-corpus = "{corpus}"
-block_len = 48
-prompt_len = 4
-
-[optim]
-lr = 3e-3
-batch_size = 8
-
-[run]
-steps = 1000000
-out_dir = "{out}"
-log_every = 1
-eval_every = 0
-eval_batches = 1
-checkpoint_every = 0
-"#,
-        corpus = corpus.display(),
-        out = out_dir.display(),
-    )
+    TinyRun {
+        block_len: 48,
+        log_every: 1,
+        ..TinyRun::new(1_000_000)
+    }
+    .toml(corpus, out_dir)
 }
 
 fn checkpoint_step(run: &Path) -> Option<usize> {

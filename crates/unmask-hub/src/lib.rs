@@ -5,8 +5,7 @@
 //!   to a [`ModelFiles`] (config, weights, tokenizer files in one directory).
 //! - [`resolve_dataset`]: a Hub dataset split to its local Parquet shards.
 //! - [`HubOptions`]: endpoint, cache, offline mode and token (`HubOptions::from_env`).
-//! - `stand_in` (feature `stand-in`, test support only): a Hub stand-in on 127.0.0.1 for
-//!   testing Hub code without network.
+//! - Tests run against a Hub stand-in on 127.0.0.1 (`unmask_test_data::hub_stand_in`).
 //!
 //! See `docs/sources.md` for the cache layout and offline use.
 
@@ -18,8 +17,6 @@ mod model_source;
 mod options;
 mod resolve_dataset;
 mod resolve_model;
-#[cfg(feature = "stand-in")]
-pub mod stand_in;
 
 pub use error::{HubRepoKind, HubTarget, HubUnavailable, HubUnreachable, SourceError};
 pub use model_files::{ModelFiles, TokenizerFiles, WeightsFile};

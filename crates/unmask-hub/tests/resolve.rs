@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use unmask_hub::stand_in::{FakeRepo, StandInHub, closed_endpoint};
 use unmask_hub::{
     HubOptions, HubRepoKind, HubUnreachable, ModelSource, SourceError, TokenizerFiles, WeightsFile,
     resolve_dataset, resolve_model,
 };
+use unmask_test_data::hub_stand_in::{FakeRepo, StandInHub, closed_endpoint};
 
 const COMMIT: &str = "1111111111111111111111111111111111111111";
 const COMMIT_V1: &str = "2222222222222222222222222222222222222222";

@@ -4,6 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod hub_stand_in;
+mod tiny_run;
+
+pub use tiny_run::TinyRun;
+
 fn cache_dir() -> PathBuf {
     unmask_text::unmask_cache_dir().unwrap_or_else(|error| panic!("{error}"))
 }

@@ -6,6 +6,7 @@ mod common;
 use std::path::Path;
 
 use burn::backend::{Autodiff, Flex};
+use unmask_test_data::TinyRun;
 use unmask_train::config::PRESETS;
 use unmask_train::{TrainConfig, TrainOptions, train};
 
@@ -13,43 +14,11 @@ type B = Autodiff<Flex>;
 
 /// A valid tiny config in TOML, with `[data] corpus` and `[run] out_dir` filled in.
 fn tiny_toml(corpus: &Path, out_dir: &Path) -> String {
-    format!(
-        r#"
-[model]
-init = "scratch"
-hidden_size = 32
-num_layers = 2
-num_heads = 2
-intermediate_size = 64
-dropout = 0.0
-
-[tokenizer]
-source = "train"
-vocab_size = 300
-
-[data]
-corpus = "{corpus}"
-block_len = 32
-prompt_len = 4
-
-[schedule]
-name = "linear"
-weighting = "uniform"
-
-[optim]
-lr = 3e-3
-batch_size = 4
-
-[run]
-steps = 4
-out_dir = "{out}"
-eval_every = 0
-eval_batches = 1
-checkpoint_every = 0
-"#,
-        corpus = corpus.display(),
-        out = out_dir.display(),
-    )
+    TinyRun {
+        batch_size: 4,
+        ..TinyRun::new(4)
+    }
+    .toml(corpus, out_dir)
 }
 
 fn parse(text: &str) -> TrainConfig {

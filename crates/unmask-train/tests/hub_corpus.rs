@@ -12,8 +12,8 @@ use std::sync::Arc;
 use parquet::data_type::{ByteArray, ByteArrayType};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
-use unmask_hub::stand_in::{FakeRepo, StandInHub, closed_endpoint};
 use unmask_hub::{HubOptions, HubRepoKind, PARQUET_REVISION};
+use unmask_test_data::hub_stand_in::{FakeRepo, StandInHub, closed_endpoint};
 use unmask_text::Document;
 use unmask_train::data::{CorpusSplits, load_hub_splits, load_splits};
 

@@ -1,6 +1,5 @@
-//! Test support (feature `stand-in`, off by default): a stand-in for the Hugging Face Hub on
-//! 127.0.0.1, so Hub code can be tested without network. It serves the endpoints hf-hub's sync
-//! API uses:
+//! A stand-in for the Hugging Face Hub on 127.0.0.1, so Hub code can be tested without
+//! network. It serves the endpoints hf-hub's sync API uses:
 //!
 //! - `GET /{id}/resolve/{revision}/{file}` and `GET /datasets/{id}/resolve/{revision}/{file}`
 //!   (revision percent-encoded, e.g. `refs%2Fconvert%2Fparquet`), honoring `Range: bytes=a-b`
@@ -8,13 +7,11 @@
 //!   (hf-hub's `metadata` needs all three);
 //! - `GET /api/{models|datasets}/{id}/revision/{revision}`: `{"sha": ..., "siblings": [...]}`.
 //!
-//! Every request path is logged so tests can assert what was (not) asked. Other crates' tests
-//! enable it with `unmask-hub = { workspace = true, features = ["stand-in"] }` under
-//! `[dev-dependencies]`.
+//! Every request path is logged so tests can assert what was (not) asked.
 //!
 //! ```
-//! use unmask_hub::stand_in::{FakeRepo, StandInHub};
 //! use unmask_hub::{HubOptions, HubRepoKind, resolve_dataset};
+//! use unmask_test_data::hub_stand_in::{FakeRepo, StandInHub};
 //!
 //! let repo = FakeRepo::new(
 //!     HubRepoKind::Dataset,
@@ -44,7 +41,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::HubRepoKind;
+use unmask_hub::HubRepoKind;
 
 /// One repository at one revision, as the stand-in serves it.
 #[derive(Debug, Clone)]
