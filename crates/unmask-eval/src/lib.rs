@@ -40,7 +40,6 @@ mod error;
 mod generative_perplexity;
 mod loss_by_mask_rate;
 pub mod mask_draw;
-mod maskable;
 mod masked_scoring;
 mod masking_options;
 mod ngrams;
@@ -57,11 +56,12 @@ pub use generative_perplexity::{
     generative_perplexity_retokenized,
 };
 pub use loss_by_mask_rate::{RateLoss, loss_by_mask_rate};
-pub use maskable::Maskable;
 pub use masking_options::MaskingOptions;
 pub use ngrams::{distinct_n, ngram_count, repeated_ngram_rate};
 pub use perplexity_bound::{BoundOptions, BoundReport, NodeLoss, perplexity_bound};
 pub use quadrature::TimeQuadrature;
 pub use sample_stats::{NgramStats, SampleStats};
 pub use speed::SpeedReport;
+/// Which positions may be masked: the trainer's rule too (`unmask_schedule::masking`).
+pub use unmask_schedule::Maskable;
 pub use word_stats::{WordStats, WordVocabulary, normalize_word};

@@ -1,7 +1,8 @@
 use serde::{Deserialize, Serialize};
 use unmask_sampler::Denoiser;
+use unmask_schedule::MaskRates;
 
-use crate::mask_draw::{MaskPurpose, draw_mask, mask_rng};
+use crate::mask_draw::{MaskPurpose, mask_rng};
 use crate::masked_scoring::{MaskedCopy, check_targets, score_masked_copies};
 use crate::{EvalError, MaskingOptions};
 
@@ -55,12 +56,15 @@ pub fn loss_by_mask_rate<D: Denoiser + ?Sized>(
 
     let mut out = Vec::with_capacity(rates.len());
     for (draw, &rate) in rates.iter().enumerate() {
-        let copies: Vec<MaskedCopy> = maskable
+        let copies: Vec<MaskedCopy> = sequences
             .iter()
             .enumerate()
-            .filter_map(|(sequence, positions)| {
+            .filter_map(|(sequence, tokens)| {
                 let mut rng = mask_rng(options.seed, MaskPurpose::RateSweep, draw, sequence);
-                let masked = draw_mask(&mut rng, positions, &vec![rate; positions.len()]);
+                let masked = options
+                    .maskable
+                    .draw(tokens, MaskRates::Fixed(rate), &mut rng)
+                    .masked;
                 (!masked.is_empty()).then_some(MaskedCopy { sequence, masked })
             })
             .collect();

@@ -4,9 +4,10 @@
 //! Draw `d` (a quadrature node, or a mask rate of a sweep) of sequence `s` has its own
 //! ChaCha8 stream keyed by (seed, purpose, d) with stream number s. The mask of a sequence
 //! therefore depends only on the seed, the purpose, the draw, the sequence's index and its
-//! tokens: not on the model, the batch size, or the other sequences.
+//! tokens: not on the model, the batch size, or the other sequences. The draw itself is
+//! [`unmask_schedule::Maskable::draw`], the one the trainer's batcher makes.
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 /// What a draw is for; part of the stream key so the sweeps do not share numbers.
@@ -32,20 +33,10 @@ pub fn mask_rng(seed: u64, purpose: MaskPurpose, draw: usize, sequence: usize) -
     rng
 }
 
-/// Masks each of `candidates` independently with its probability in `rates` (same length):
-/// one uniform number per candidate, masked where it falls below the rate. Returns the
-/// masked candidates in their order.
-pub fn draw_mask<R: Rng>(rng: &mut R, candidates: &[usize], rates: &[f64]) -> Vec<usize> {
-    debug_assert_eq!(candidates.len(), rates.len());
-    candidates
-        .iter()
-        .zip(rates)
-        .filter_map(|(&position, &rate)| (rng.random::<f64>() < rate).then_some(position))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use rand::Rng;
+
     use super::*;
 
     #[test]
@@ -58,14 +49,5 @@ mod tests {
         assert_ne!(base, first(7, MaskPurpose::RateSweep, 3, 5));
         assert_ne!(base, first(7, MaskPurpose::Bound, 4, 5));
         assert_ne!(base, first(7, MaskPurpose::Bound, 3, 6));
-    }
-
-    #[test]
-    fn rate_zero_masks_nothing_and_rate_one_everything() {
-        let mut rng = mask_rng(0, MaskPurpose::Bound, 0, 0);
-        let candidates = [1, 4, 6];
-        assert!(draw_mask(&mut rng, &candidates, &[0.0; 3]).is_empty());
-        assert_eq!(draw_mask(&mut rng, &candidates, &[1.0; 3]), candidates);
-        assert_eq!(draw_mask(&mut rng, &candidates, &[1.0, 0.0, 1.0]), [1, 6]);
     }
 }

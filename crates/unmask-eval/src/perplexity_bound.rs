@@ -2,9 +2,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use unmask_sampler::Denoiser;
-use unmask_schedule::{Linear, MaskSchedule};
+use unmask_schedule::{Linear, MaskRates, MaskSchedule, RatesOver};
 
-use crate::mask_draw::{MaskPurpose, draw_mask, mask_rng};
+use crate::mask_draw::{MaskPurpose, mask_rng};
 use crate::masked_scoring::{MaskedCopy, check_targets, score_masked_copies};
 use crate::{EvalError, MaskingOptions, TimeQuadrature};
 
@@ -131,14 +131,14 @@ pub fn perplexity_bound<D: Denoiser + ?Sized>(
             });
         }
         elbo_weights.push(weight);
-        for (sequence, positions) in maskable.iter().enumerate() {
-            // Per-token schedules (spindle) average over the tokens they are given: pass
-            // exactly the maskable ones.
-            let candidates: Vec<u32> = positions.iter().map(|&p| sequences[sequence][p]).collect();
-            let mut rates = vec![0.0; candidates.len()];
-            schedule.token_mask_rates(t, &candidates, &mut rates);
+        for (sequence, tokens) in sequences.iter().enumerate() {
+            let rates = MaskRates::Schedule {
+                schedule,
+                t,
+                over: RatesOver::Maskable,
+            };
             let mut rng = mask_rng(masking.seed, MaskPurpose::Bound, node, sequence);
-            let masked = draw_mask(&mut rng, positions, &rates);
+            let masked = masking.maskable.draw(tokens, rates, &mut rng).masked;
             if !masked.is_empty() {
                 copies.push(MaskedCopy { sequence, masked });
                 copy_nodes.push(node);

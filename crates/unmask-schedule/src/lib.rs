@@ -1,6 +1,8 @@
 //! Noise schedules of masked (absorbing-state) text diffusion: the mask rate as a
-//! function of diffusion time, loss weights, time sampling, and a name registry that
-//! lets other crates plug in their own schedules. Pure Rust, no tensor library.
+//! function of diffusion time, loss weights, time sampling, a name registry that lets
+//! other crates plug in their own schedules, and masking itself ([`Maskable`]: which
+//! positions may be masked and the draw of masks at a schedule's rates, shared by training
+//! and evaluation). Pure Rust, no tensor library.
 //!
 //! ```
 //! use rand::SeedableRng;
@@ -26,6 +28,7 @@ mod fixed_rate;
 mod linear;
 mod log_linear;
 mod loss_weighting;
+mod masking;
 mod mdlm_cosine;
 mod params;
 mod registry;
@@ -43,6 +46,7 @@ pub use fixed_rate::FixedRate;
 pub use linear::Linear;
 pub use log_linear::LogLinear;
 pub use loss_weighting::{LossWeighting, MAX_ELBO_WEIGHT};
+pub use masking::{MaskDraw, MaskRates, Maskable, RatesOver};
 pub use mdlm_cosine::MdlmCosine;
 pub use params::MAX_EPS;
 pub use registry::{ScheduleFactory, ScheduleRegistry};

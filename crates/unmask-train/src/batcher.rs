@@ -1,21 +1,7 @@
 use rand::Rng;
-use unmask_schedule::{LossWeighting, MaskSchedule, ScheduleError, TimeSampler};
-
-/// Which positions of a block may be masked.
-#[derive(Debug, Clone)]
-pub struct Maskable {
-    pub mask_id: u32,
-    /// Token ids never masked (bos, eos, pad, ...).
-    pub protected_ids: Vec<u32>,
-    /// The first `prompt_len` positions of every block are never masked.
-    pub prompt_len: usize,
-}
-
-impl Maskable {
-    fn allows(&self, position: usize, token: u32) -> bool {
-        position >= self.prompt_len && !self.protected_ids.contains(&token)
-    }
-}
+use unmask_schedule::{
+    LossWeighting, MaskRates, MaskSchedule, Maskable, RatesOver, ScheduleError, TimeSampler,
+};
 
 /// A batch of blocks with the positions the loss is taken at: the masked positions after
 /// the forward (noising) process, or, for a causal model, every position whose next token
@@ -95,40 +81,29 @@ impl DiffusionBatcher {
             t: times.clone(),
             mask_rates: Vec::with_capacity(batch),
         };
-        let mut rates = vec![0.0; seq];
         let mut maskable_total = 0usize;
         for (row, (block, &t)) in blocks.iter().zip(&times).enumerate() {
             assert_eq!(block.len(), seq, "all blocks of a batch have one length");
-            self.schedule.token_mask_rates(t, block, &mut rates);
             let weight = self.weighting.weight(self.schedule.as_ref(), t)? as f32;
             out.mask_rates.push(self.schedule.mask_rate(t));
-            let first_masked = out.masked_positions.len();
-            let mut maskable = Vec::new();
-            for (col, &token) in block.iter().enumerate() {
-                let flat = row * seq + col;
-                let mut id = token;
-                if self.maskable.allows(col, token) {
-                    maskable.push(flat);
-                    if rng.random::<f64>() < rates[col] {
-                        id = self.maskable.mask_id;
-                        out.masked_positions.push(flat);
-                        out.targets.push(token);
-                        out.weights.push(weight);
-                    }
-                }
-                out.input_ids.push(id);
+            let rates = MaskRates::Schedule {
+                schedule: self.schedule.as_ref(),
+                t,
+                over: RatesOver::Sequence,
+            };
+            let mut draw = self.maskable.draw(block, rates, rng);
+            if self.weighting == LossWeighting::Uniform {
+                draw.mask_one_if_none(rng);
             }
-            if self.weighting == LossWeighting::Uniform
-                && out.masked_positions.len() == first_masked
-                && !maskable.is_empty()
-            {
-                let flat = maskable[rng.random_range(0..maskable.len())];
-                out.targets.push(out.input_ids[flat]);
-                out.input_ids[flat] = self.maskable.mask_id;
-                out.masked_positions.push(flat);
+            let offset = row * seq;
+            out.input_ids.extend_from_slice(block);
+            for &col in &draw.masked {
+                out.input_ids[offset + col] = self.maskable.mask_id;
+                out.masked_positions.push(offset + col);
+                out.targets.push(block[col]);
                 out.weights.push(weight);
             }
-            maskable_total += maskable.len();
+            maskable_total += draw.maskable.len();
         }
         out.normalizer = match self.weighting {
             LossWeighting::Uniform => out.masked_positions.len() as f32,
@@ -143,6 +118,8 @@ impl DiffusionBatcher {
 mod tests {
     use rand::SeedableRng;
     use rand::rngs::StdRng;
+    use rand_chacha::ChaCha12Rng;
+    use unmask_schedule::{Linear, Spindle};
 
     use super::*;
 
@@ -167,11 +144,7 @@ mod tests {
             Box::new(AlmostNothing),
             weighting,
             TimeSampler::iid(1e-3).unwrap(),
-            Maskable {
-                mask_id: 99,
-                protected_ids: vec![0],
-                prompt_len: 1,
-            },
+            Maskable::new(99).with_protected_ids([0]).with_prompt_len(1),
         )
         .unwrap()
     }
@@ -213,5 +186,91 @@ mod tests {
         assert_eq!(batch.input_ids, blocks.concat());
         // 7 maskable tokens per row (position 0 is the prompt).
         assert_eq!(batch.normalizer, 28.0);
+    }
+
+    /// Four blocks of 16 whose 4-token prompt is the most frequent token, with protected 0s.
+    fn prompted_blocks() -> Vec<Vec<u32>> {
+        (0..4)
+            .map(|r| {
+                (0..16)
+                    .map(|c| match (r, c) {
+                        (_, 0..=3) => 1,
+                        (0, 5) | (2, 9) => 0,
+                        _ => 2 + ((r * 13 + c * 7) % 38),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn masks_of_a_seed_are_pinned() {
+        // Drawn by the batcher before masking moved to unmask_schedule::Maskable; exact
+        // resume and the committed spindle runs depend on these staying the same. Spindle's
+        // rates are taken over the whole block, prompt included (RatesOver::Sequence): over
+        // the maskable tokens alone the same stream masks 20 positions, not these 27.
+        let counts: Vec<u64> = (0..40u64)
+            .map(|id| {
+                if id == 1 {
+                    1_000_000
+                } else {
+                    10 + id * id * 31 % 997
+                }
+            })
+            .collect();
+        let maskable = Maskable::new(99)
+            .with_protected_ids([0, 99])
+            .with_prompt_len(4);
+        let batcher = DiffusionBatcher::new(
+            Box::new(Spindle::new(1.0, &counts).unwrap()),
+            LossWeighting::Uniform,
+            TimeSampler::antithetic(1e-3).unwrap(),
+            maskable.clone(),
+        )
+        .unwrap();
+        let blocks = prompted_blocks();
+        let rows: Vec<&[u32]> = blocks.iter().map(Vec::as_slice).collect();
+        let batch = batcher
+            .mask(&rows, &mut ChaCha12Rng::seed_from_u64(2))
+            .unwrap();
+        assert_eq!(
+            batch.masked_positions,
+            [
+                4, 6, 8, 9, 12, 13, 15, 20, 22, 23, 24, 25, 27, 28, 29, 31, 37, 38, 39, 40, 42, 43,
+                44, 45, 46, 47, 58
+            ]
+        );
+        let flat = blocks.concat();
+        assert_eq!(
+            batch.targets,
+            batch
+                .masked_positions
+                .iter()
+                .map(|&p| flat[p])
+                .collect::<Vec<_>>()
+        );
+
+        // ELBO normalises by the maskable count: the shared rule's, row by row.
+        let elbo = DiffusionBatcher::new(
+            Box::new(Linear::default()),
+            LossWeighting::Elbo,
+            TimeSampler::iid(1e-3).unwrap(),
+            maskable.clone(),
+        )
+        .unwrap();
+        let batch = elbo
+            .mask(&rows, &mut ChaCha12Rng::seed_from_u64(2))
+            .unwrap();
+        let positions: Vec<Vec<usize>> = blocks.iter().map(|b| maskable.positions(b)).collect();
+        assert_eq!(
+            batch.normalizer,
+            positions.iter().map(Vec::len).sum::<usize>() as f32
+        );
+        assert!(
+            batch
+                .masked_positions
+                .iter()
+                .all(|&p| positions[p / 16].contains(&(p % 16)))
+        );
     }
 }

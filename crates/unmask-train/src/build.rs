@@ -10,10 +10,10 @@ use unmask_gpt2::Gpt2LmHead;
 use unmask_modernbert::{ModernBert, load_modernbert};
 use unmask_nn::rng::{Purpose, derive_seed};
 use unmask_roberta::{MaskedLm, load_masked_lm};
-use unmask_schedule::{LossWeighting, ScheduleContext, ScheduleRegistry, TimeSampler};
+use unmask_schedule::{LossWeighting, Maskable, ScheduleContext, ScheduleRegistry, TimeSampler};
 use unmask_text::{SpecialTokens, TextTokenizer};
 
-use crate::batcher::{DiffusionBatcher, Maskable};
+use crate::batcher::DiffusionBatcher;
 use crate::config::{Architecture, HeadBias, ModelSection, TrainConfig};
 use crate::data::{CorpusSplits, TrainData, load_splits, pack, scratch_tokenizer};
 use crate::fresh_init::{log_unigram, with_unigram_bias};
@@ -143,13 +143,6 @@ fn head_bias(config: &TrainConfig) -> HeadBias {
     }
 }
 
-/// Special tokens: never masked, never predicted.
-fn protected_ids(special: &SpecialTokens) -> Vec<u32> {
-    let mut protected = vec![special.bos, special.eos, special.pad, special.mask];
-    protected.extend(special.unk);
-    protected
-}
-
 /// A BERT/RoBERTa or ModernBERT directory (told apart by config.json's `model_type`) and
 /// whether its MLM head is fresh.
 fn load_pretrained<B: Backend>(dir: &Path, device: &B::Device) -> Result<(AnyModel<B>, bool)> {
@@ -247,11 +240,7 @@ fn start_at_unigram<B: Backend>(
     special: &SpecialTokens,
 ) -> AnyModel<B> {
     let (vocab, _) = model.capacity();
-    let bias = log_unigram(
-        &data.train.token_counts(vocab),
-        vocab,
-        &protected_ids(special),
-    );
+    let bias = log_unigram(&data.train.token_counts(vocab), vocab, &special.ids());
     match model {
         AnyModel::Roberta(m) => AnyModel::Roberta(with_unigram_bias(m, &bias)),
         AnyModel::ModernBert(m) => AnyModel::ModernBert(with_unigram_bias(m, &bias)),
@@ -312,11 +301,9 @@ impl DiffusionPlan {
             schedule,
             self.weighting,
             self.time,
-            Maskable {
-                mask_id: special.mask,
-                protected_ids: protected_ids(special),
-                prompt_len: config.data.prompt_len,
-            },
+            Maskable::new(special.mask)
+                .with_protected_ids(special.ids())
+                .with_prompt_len(config.data.prompt_len),
         )?))
     }
 }

@@ -22,8 +22,9 @@ pub mod trainer;
 pub mod validation;
 pub mod weight_decay;
 
-pub use batcher::{DiffusionBatcher, Maskable, TrainBatch};
+pub use batcher::{DiffusionBatcher, TrainBatch};
 pub use config::{Architecture, TrainConfig};
 pub use objective::Objective;
 pub use token_predictor::TokenPredictor;
 pub use trainer::{TrainOptions, TrainSummary, train};
+pub use unmask_schedule::Maskable;
