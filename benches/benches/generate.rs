@@ -4,7 +4,7 @@
 use burn::backend::Flex;
 use criterion::{Criterion, criterion_group, criterion_main};
 use unmask_runtime::denoiser::MaskedLmDenoiser;
-use unmask_sampler::{Canvas, NoObserver, Sampler, SamplerConfig};
+use unmask_sampler::{Canvas, NoObserver, PolicyKind, Sampler, SamplerConfig};
 
 type B = Flex;
 
@@ -25,7 +25,7 @@ fn generate(c: &mut Criterion) {
         (
             "prob confidence policy",
             SamplerConfig {
-                policy: "prob".into(),
+                policy: PolicyKind::Prob,
                 steps: 10,
                 ..SamplerConfig::default()
             },

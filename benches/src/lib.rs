@@ -87,7 +87,7 @@ pub struct Decoding<B: Backend> {
 pub fn decoding<B: Backend>(device: &B::Device, tokens: usize) -> Decoding<B> {
     use unmask_runtime::measure::samples::prompt_canvas;
     use unmask_runtime::measure::{MaskedModel, TOP_K, TOP_P, diffusion_config};
-    use unmask_sampler::SamplerConfig;
+    use unmask_sampler::{PolicyKind, SamplerConfig};
     let named = std::env::var_os(DECODING_MODEL_VAR).map(std::path::PathBuf::from);
     let dir = named.clone().unwrap_or_else(|| {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -109,7 +109,7 @@ pub fn decoding<B: Backend>(device: &B::Device, tokens: usize) -> Decoding<B> {
         let config = SamplerConfig {
             threshold: Some(DECODE_THRESHOLD),
             block_len: Some(DECODE_BLOCK),
-            ..diffusion_config(&model, "threshold", tokens, 0)
+            ..diffusion_config(&model, PolicyKind::Threshold, tokens, 0)
         };
         eprintln!("decoding benchmark: the trained model {}", dir.display());
         return Decoding {
@@ -141,7 +141,7 @@ pub fn decoding<B: Backend>(device: &B::Device, tokens: usize) -> Decoding<B> {
         ),
         canvas,
         config: SamplerConfig {
-            policy: "threshold".into(),
+            policy: PolicyKind::Threshold,
             steps: tokens,
             threshold: Some(DECODE_THRESHOLD),
             block_len: Some(DECODE_BLOCK),

@@ -180,7 +180,7 @@ pub fn run<B: AutodiffBackend>(ctx: &mut Context<B>, report: &mut Report) -> Res
         for &steps in e.step_counts.iter().filter(|&&s| s <= gen_len) {
             eprintln!("[ar-vs-diffusion] {name} {}, {steps} steps", model.label);
             let samples = one_at_a_time(&prompts, |p| {
-                measure::diffusion_samples(&mut masked, p, gen_len, &e.policy, steps, seed)
+                measure::diffusion_samples(&mut masked, p, gen_len, e.policy, steps, seed)
             })?;
             let generated = ctx.score(&masked.tokenizer, samples)?;
             rows.push(ArRow {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::context::Context;
 use unmask_runtime::animation::diffusion_animation;
 pub use unmask_runtime::measure::{Controls, Generated};
+use unmask_sampler::PolicyKind;
 
 use crate::measure::{self, HeldOutScores, MaskedModel};
 use crate::models::TrainedModel;
@@ -63,7 +64,7 @@ fn measure_anew<B: AutodiffBackend>(
         &mut masked,
         &ctx.prompts,
         gen_len,
-        &e.policy,
+        e.policy,
         e.steps.min(gen_len),
         preset.seed,
     )?;
@@ -72,7 +73,7 @@ fn measure_anew<B: AutodiffBackend>(
         &mut masked,
         &empty,
         gen_len,
-        &e.policy,
+        e.policy,
         e.steps.min(gen_len),
         preset.seed,
     )?;
@@ -81,7 +82,7 @@ fn measure_anew<B: AutodiffBackend>(
         &mut masked,
         &empty,
         gen_len,
-        "seed",
+        PolicyKind::Seed,
         seed_loop_steps,
         preset.seed,
     )?;
@@ -89,7 +90,7 @@ fn measure_anew<B: AutodiffBackend>(
         &mut masked,
         "",
         gen_len,
-        "seed",
+        PolicyKind::Seed,
         seed_loop_steps,
         preset.seed,
         &format!("{} · seed loop · {seed_loop_steps} steps", model.label),

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
+use unmask_sampler::PolicyKind;
 use unmask_schedule::LossWeighting;
 use unmask_train::lr::Decay;
 
@@ -134,8 +135,9 @@ pub struct EvalSection {
     pub prompt_words: usize,
     /// Tokens generated after each prompt.
     pub gen_len: usize,
-    /// Sampler of the model comparisons.
-    pub policy: String,
+    /// Sampler of the model comparisons (`seed`, `ancestral`, `prob`, `margin`, `entropy`,
+    /// `random` or `threshold`; another name is refused when the preset is read).
+    pub policy: PolicyKind,
     pub steps: usize,
     /// `bert-vs-diffusion`: the schedules compared (the 15%-then-linear model joins them
     /// when `train.curriculum_steps` > 0).
@@ -144,7 +146,7 @@ pub struct EvalSection {
     /// `schedules`: the schedules compared.
     pub schedules: Vec<String>,
     /// `samplers` and `ar-vs-diffusion`: the policies and step counts swept.
-    pub policies: Vec<String>,
+    pub policies: Vec<PolicyKind>,
     pub step_counts: Vec<usize>,
 }
 
@@ -291,5 +293,64 @@ impl Preset {
             return Ok(dir);
         }
         unmask_runtime::source::model_dir(&self.pretrained.source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TINY: &str = include_str!("../presets/tiny.toml");
+    const VALID: [&str; 7] = [
+        "`seed`",
+        "`ancestral`",
+        "`prob`",
+        "`margin`",
+        "`entropy`",
+        "`random`",
+        "`threshold`",
+    ];
+
+    fn edited(from: &str, to: &str) -> String {
+        assert!(TINY.contains(from), "{from} is in the tiny preset");
+        TINY.replacen(from, to, 1)
+    }
+
+    #[test]
+    fn policies_are_read_and_written_by_name() {
+        let preset = Preset::parse(TINY, "tiny").unwrap();
+        assert_eq!(preset.eval.policy, PolicyKind::Ancestral);
+        assert_eq!(preset.eval.policies, [PolicyKind::Prob, PolicyKind::Seed]);
+        let every: Vec<String> = PolicyKind::ALL.iter().map(|k| format!("\"{k}\"")).collect();
+        let text = edited(
+            "policies = [\"prob\", \"seed\"]",
+            &format!("policies = [{}]", every.join(", ")),
+        );
+        let preset = Preset::parse(&text, "every policy").unwrap();
+        assert_eq!(preset.eval.policies, PolicyKind::ALL);
+        let written = toml::to_string(&preset).unwrap();
+        assert!(written.contains("policy = \"ancestral\""), "{written}");
+        assert!(
+            written.contains(&format!("policies = [{}]", every.join(", "))),
+            "{written}"
+        );
+        assert_eq!(Preset::parse(&written, "written").unwrap(), preset);
+    }
+
+    #[test]
+    fn an_unknown_policy_is_refused_naming_it_and_the_valid_ones() {
+        for text in [
+            edited("policy = \"ancestral\"", "policy = \"greedy\""),
+            edited(
+                "policies = [\"prob\", \"seed\"]",
+                "policies = [\"prob\", \"greedy\"]",
+            ),
+        ] {
+            let err = format!("{:#}", Preset::parse(&text, "edited").unwrap_err());
+            assert!(err.contains("greedy"), "{err}");
+            for word in VALID {
+                assert!(err.contains(word), "{word} missing from {err}");
+            }
+        }
     }
 }

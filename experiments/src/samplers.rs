@@ -6,7 +6,7 @@ use burn::tensor::backend::AutodiffBackend;
 use serde::Serialize;
 use unmask_report::{Cell, LineChart, Report, Table};
 use unmask_runtime::animation::diffusion_animation;
-use unmask_sampler::CacheMode;
+use unmask_sampler::{CacheMode, PolicyKind};
 
 use crate::compare::Generated;
 use crate::context::Context;
@@ -17,7 +17,7 @@ use crate::samplers_cache;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SamplerResult {
-    pub policy: String,
+    pub policy: PolicyKind,
     pub steps: usize,
     /// Semi-autoregressive blocks (the block cache rows); None: one block.
     pub block_len: Option<usize>,
@@ -37,7 +37,7 @@ pub fn run<B: AutodiffBackend>(
     // Per policy: its steps, the prompt and the animation of its first sample.
     let mut animations = Vec::new();
     let gen_len = crate::compare::gen_len(&ctx.preset, &model);
-    for policy in &e.policies {
+    for &policy in &e.policies {
         for &steps in e.step_counts.iter().filter(|&&s| s <= gen_len) {
             eprintln!("[samplers] {policy}, {steps} steps");
             let samples = measure::diffusion_samples(
@@ -50,7 +50,7 @@ pub fn run<B: AutodiffBackend>(
             )?;
             let generated = ctx.score(&masked.tokenizer, samples)?;
             results.push(SamplerResult {
-                policy: policy.clone(),
+                policy,
                 steps,
                 block_len: None,
                 cache: None,
@@ -69,7 +69,7 @@ pub fn run<B: AutodiffBackend>(
             ctx.preset.seed,
             &title,
         )?;
-        animations.push((policy.clone(), steps, prompt, svg));
+        animations.push((policy, steps, prompt, svg));
     }
     let cache_steps = e.steps.min(gen_len);
     let cache_rows =
@@ -99,7 +99,7 @@ pub fn run<B: AutodiffBackend>(
     for r in &results {
         let g = &r.generated;
         table.push_row([
-            Cell::text(&r.policy),
+            Cell::text(r.policy.name()),
             r.steps.into(),
             g.samples.speed.nfe.into(),
             g.samples.speed.wall_seconds.into(),
@@ -118,12 +118,12 @@ pub fn run<B: AutodiffBackend>(
             .y_label(y)
             .log_x(true)
             .markers(true);
-        for policy in &e.policies {
+        for &policy in &e.policies {
             chart = chart.series(
-                policy.clone(),
+                policy.name(),
                 results
                     .iter()
-                    .filter(|r| &r.policy == policy)
+                    .filter(|r| r.policy == policy)
                     .filter_map(|r| {
                         value(&r.generated).map(|v| (r.generated.samples.speed.nfe as f64, v))
                     }),
@@ -171,8 +171,8 @@ pub fn run<B: AutodiffBackend>(
     let figures: Vec<DenoisingFigure<'_>> = animations
         .iter()
         .map(|(policy, steps, prompt, svg)| DenoisingFigure {
-            label: policy,
-            key: policy,
+            label: policy.name(),
+            key: policy.name(),
             svg,
             run: format!("{} steps after the prompt {prompt:?}", steps),
         })

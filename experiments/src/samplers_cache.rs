@@ -6,7 +6,7 @@
 use anyhow::Result;
 use burn::tensor::backend::AutodiffBackend;
 use unmask_report::{Cell, Report, Table};
-use unmask_sampler::{CacheMode, Sampler};
+use unmask_sampler::{CacheMode, PolicyKind, Sampler};
 
 use crate::context::Context;
 use crate::measure::{self, MaskedModel};
@@ -21,7 +21,7 @@ pub fn block_cache_rows<B: AutodiffBackend>(
     ctx: &mut Context<B>,
     masked: &mut MaskedModel<B::InnerBackend>,
     gen_len: usize,
-    policies: &[String],
+    policies: &[PolicyKind],
     steps: usize,
 ) -> Result<Vec<SamplerResult>> {
     let block_len = gen_len.div_ceil(BLOCKS);
@@ -29,7 +29,7 @@ pub fn block_cache_rows<B: AutodiffBackend>(
     if steps < gen_len.div_ceil(block_len) {
         return Ok(rows);
     }
-    for policy in policies.iter().filter(|p| p.as_str() != "seed") {
+    for &policy in policies.iter().filter(|&&p| p != PolicyKind::Seed) {
         for cache in [None, Some(CacheMode::Prefix), Some(CacheMode::Dual)] {
             let label = cache.map_or("none", CacheMode::name);
             eprintln!("[samplers] {policy}, {steps} steps, blocks of {block_len}, cache {label}");
@@ -40,7 +40,7 @@ pub fn block_cache_rows<B: AutodiffBackend>(
             let samples = measure::diffusion_samples_with(masked, &ctx.prompts, gen_len, &sampler)?;
             let generated = ctx.score(&masked.tokenizer, samples)?;
             rows.push(SamplerResult {
-                policy: policy.clone(),
+                policy,
                 steps,
                 block_len: Some(block_len),
                 cache,
@@ -78,7 +78,7 @@ pub fn block_cache_table(report: &mut Report, rows: &[SamplerResult]) -> Result<
     for r in rows {
         let g = &r.generated;
         table.push_row([
-            Cell::text(&r.policy),
+            Cell::text(r.policy.name()),
             Cell::text(r.cache.map_or("none", CacheMode::name)),
             g.samples.speed.nfe.into(),
             g.samples.speed.wall_seconds.into(),

@@ -14,7 +14,7 @@ use unmask_runtime::animation::check_animation_path;
 use unmask_runtime::device::{DeviceSpec, run_on};
 use unmask_runtime::measure::HeldOutOptions;
 use unmask_runtime::source::model_dir;
-use unmask_sampler::SamplerConfig;
+use unmask_sampler::{PolicyKind, SamplerConfig};
 use unmask_train::TrainOptions;
 
 // CPU tensors are large, short-lived allocations: mimalloc, told to keep freed pages in
@@ -87,8 +87,8 @@ struct GenerateArgs {
     #[arg(long, default_value_t = 64)]
     steps: usize,
     /// seed | ancestral | prob | margin | entropy | random | threshold.
-    #[arg(long, default_value = "prob")]
-    policy: String,
+    #[arg(long, default_value_t = PolicyKind::Prob)]
+    policy: PolicyKind,
     #[command(flatten)]
     decoding: BlockDecoding,
     /// Commit split (confidence policies) or noise schedule (ancestral), e.g. cosine.
@@ -199,8 +199,8 @@ struct EvalArgs {
     #[arg(long, default_value_t = 64)]
     length: usize,
     /// The diffusion sampler: seed | ancestral | prob | margin | entropy | random | threshold.
-    #[arg(long, default_value = "ancestral")]
-    policy: String,
+    #[arg(long, default_value_t = PolicyKind::Ancestral)]
+    policy: PolicyKind,
     /// The diffusion sampler's step budget.
     #[arg(long, default_value_t = 32)]
     steps: usize,
@@ -349,7 +349,7 @@ fn run(cli: Cli) -> Result<()> {
                 (Some(samples), Some(evaluator)) => Some(GenerationRequest {
                     samples,
                     length: a.length,
-                    policy: a.policy.clone(),
+                    policy: a.policy,
                     steps: a.steps,
                     decoding: a.decoding.clone(),
                     evaluator: model_dir(evaluator)?,

@@ -464,6 +464,14 @@ fn samples_are_drawn_under_the_block_cache_and_bad_caches_are_refused() {
             &["--block", "4", "--cache", "suffix"],
             &["`suffix`", "prefix, dual"],
         ),
+        (
+            &["--policy", "greedy"],
+            &[
+                "`greedy`",
+                "--policy",
+                "known policies: seed, ancestral, prob, margin, entropy, random, threshold",
+            ],
+        ),
     ] {
         let err = eval_error(&model, &generation(extra));
         for reason in reasons {

@@ -371,7 +371,13 @@ fn bad_sampler_settings_are_errors() {
     );
     assert_generate_fails(
         &["--prompt", PROMPT, "--policy", "bogus"],
-        &["`bogus`", "known policies", "threshold"],
+        &[
+            "`bogus`",
+            "known policies",
+            "threshold",
+            "seed, ancestral, prob, margin, entropy, random, threshold",
+            "--policy",
+        ],
     );
     assert_generate_fails(
         &["--prompt", PROMPT, "--cache", "prefix"],

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow};
 use burn::tensor::backend::Backend;
 use unmask_report::DenoisingAnimation;
-use unmask_sampler::{Canvas, StepObserver};
+use unmask_sampler::{Canvas, PolicyKind, StepObserver};
 use unmask_text::TextTokenizer;
 
 use crate::measure::MaskedModel;
@@ -87,7 +87,7 @@ pub fn diffusion_animation<B: Backend>(
     model: &mut MaskedModel<B>,
     prompt: &str,
     gen_len: usize,
-    policy: &str,
+    policy: PolicyKind,
     steps: usize,
     seed: u64,
     title: &str,

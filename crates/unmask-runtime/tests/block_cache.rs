@@ -10,7 +10,7 @@ use burn::backend::Flex;
 use unmask_runtime::denoiser::MaskedLmDenoiser;
 use unmask_runtime::masked_lm::AnyMaskedLm;
 use unmask_sampler::{
-    CacheMode, CacheWindow, Canvas, Denoiser, NoObserver, Sampler, SamplerConfig,
+    CacheMode, CacheWindow, Canvas, Denoiser, NoObserver, PolicyKind, Sampler, SamplerConfig,
 };
 
 type B = Flex;
@@ -108,15 +108,15 @@ fn with_a_refresh_every_step_cached_decoding_writes_the_tokens_of_uncached_decod
     for fixture in FIXTURES {
         let mut model = denoiser(fixture);
         for policy in [
-            "ancestral",
-            "prob",
-            "margin",
-            "entropy",
-            "random",
-            "threshold",
+            PolicyKind::Ancestral,
+            PolicyKind::Prob,
+            PolicyKind::Margin,
+            PolicyKind::Entropy,
+            PolicyKind::Random,
+            PolicyKind::Threshold,
         ] {
             let uncached = SamplerConfig {
-                policy: policy.to_string(),
+                policy,
                 steps: 9,
                 block_len: Some(5),
                 top_k: Some(20),
@@ -144,7 +144,7 @@ fn cached_decoding_refreshed_at_block_starts_only_fills_every_position() {
         let mut model = denoiser(fixture);
         for cache in [CacheMode::Prefix, CacheMode::Dual] {
             let config = SamplerConfig {
-                policy: "margin".to_string(),
+                policy: PolicyKind::Margin,
                 steps: 9,
                 block_len: Some(5),
                 cache: Some(cache),
@@ -205,14 +205,14 @@ fn batched_cached_decoding_writes_the_tokens_of_per_canvas_cached_decoding() {
             canvases
         };
         for (policy, threshold) in [
-            ("threshold", Some(0.02)),
-            ("ancestral", None),
-            ("margin", None),
+            (PolicyKind::Threshold, Some(0.02)),
+            (PolicyKind::Ancestral, None),
+            (PolicyKind::Margin, None),
         ] {
             for cache in [CacheMode::Prefix, CacheMode::Dual] {
                 for refresh in [None, Some(1), Some(2)] {
                     let config = SamplerConfig {
-                        policy: policy.to_string(),
+                        policy,
                         threshold,
                         steps: 9,
                         block_len: Some(5),

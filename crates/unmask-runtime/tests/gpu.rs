@@ -16,7 +16,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use unmask_nn::tensor_file::{RawTensor, read_tensors};
 use unmask_runtime::denoiser::MaskedLmDenoiser;
-use unmask_sampler::{Canvas, NoObserver, Sampler, SamplerConfig};
+use unmask_sampler::{Canvas, NoObserver, PolicyKind, Sampler, SamplerConfig};
 use unmask_train::{TrainConfig, TrainOptions, train};
 
 #[cfg(feature = "cuda")]
@@ -285,9 +285,9 @@ fn generate<B: Backend>(config: &SamplerConfig) -> Vec<u32> {
 /// ~1e-6, far inside the gaps between the draws' thresholds for this model).
 #[test]
 fn generation_on_the_gpu_backend_writes_the_tokens_flex_writes() {
-    for policy in ["seed", "entropy"] {
+    for policy in [PolicyKind::Seed, PolicyKind::Entropy] {
         let config = SamplerConfig {
-            policy: policy.to_string(),
+            policy,
             steps: 8,
             top_k: Some(50),
             seed: 7,
@@ -326,7 +326,7 @@ fn block_cache_on_the_gpu_backend_matches_the_full_pass_and_flex() {
         unmask_sampler::CacheMode::Dual,
     ] {
         let config = SamplerConfig {
-            policy: "entropy".to_string(),
+            policy: PolicyKind::Entropy,
             steps: 8,
             block_len: Some(4),
             cache: Some(cache),

@@ -1,14 +1,15 @@
 use serde::{Deserialize, Serialize};
 
-use crate::{CacheMode, Policy, PolicyParams, SamplerError};
+use crate::{CacheMode, Policy, PolicyKind, PolicyParams, SamplerError};
 
 /// Everything that picks and tunes a denoising loop, as a user writes it (CLI flags, a TOML
 /// or JSON preset). Unknown keys are errors; missing keys take the defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SamplerConfig {
-    /// One of [`Policy::NAMES`].
-    pub policy: String,
+    /// The denoising loop: `seed`, `ancestral`, `prob` (default), `margin`, `entropy`,
+    /// `random` or `threshold`; any other spelling is refused when the config is read.
+    pub policy: PolicyKind,
     /// The step budget: at most this many steps (model calls) per canvas.
     pub steps: usize,
     /// `ancestral`: noise schedule (default `linear`); confidence policies: commit split
@@ -41,7 +42,7 @@ pub struct SamplerConfig {
 impl Default for SamplerConfig {
     fn default() -> Self {
         Self {
-            policy: "prob".to_string(),
+            policy: PolicyKind::Prob,
             steps: 64,
             schedule: None,
             threshold: None,
@@ -66,7 +67,7 @@ impl SamplerConfig {
     /// The seed experiment's sampler: 10 steps of the `seed` loop, top-k 50, top-p 0.95.
     pub fn seed_experiment() -> Self {
         Self {
-            policy: "seed".to_string(),
+            policy: PolicyKind::Seed,
             steps: 10,
             top_k: Some(50),
             top_p: Some(0.95),
@@ -74,7 +75,7 @@ impl SamplerConfig {
         }
     }
 
-    /// The policy's parameters as [`Policy::parse`] takes them.
+    /// The policy's parameters as [`Policy::new`] takes them.
     pub fn policy_params(&self) -> PolicyParams {
         PolicyParams {
             schedule: self.schedule.clone(),

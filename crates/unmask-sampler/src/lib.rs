@@ -34,7 +34,7 @@ pub use denoiser::Denoiser;
 pub use error::{BoxedError, SamplerError};
 pub use generation::Generation;
 pub use observer::{NoObserver, StepObserver, TraceObserver};
-pub use policy::{ConfidenceScore, DEFAULT_THRESHOLD, Policy, PolicyParams};
+pub use policy::{ConfidenceScore, DEFAULT_THRESHOLD, Policy, PolicyKind, PolicyParams};
 pub use sampler::Sampler;
 pub use template::{Segment, Template};
 pub use token_sampler::{RowProblem, TokenSampler};

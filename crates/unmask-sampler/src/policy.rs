@@ -1,5 +1,8 @@
+use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use unmask_schedule::{MaskSchedule, ScheduleContext, ScheduleRegistry};
 
 use crate::{CommitSplit, SamplerError};
@@ -17,7 +20,85 @@ pub enum ConfidenceScore {
     Random,
 }
 
-/// A denoising loop, chosen by name with [`Policy::parse`].
+/// Which denoising loop, as configs and the command line spell it: `seed`, `ancestral`,
+/// `prob`, `margin`, `entropy`, `random` or `threshold` (serde, [`FromStr`] and [`fmt::Display`]
+/// alike). [`Policy::new`] builds the loop with its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyKind {
+    Seed,
+    Ancestral,
+    #[default]
+    Prob,
+    Margin,
+    Entropy,
+    Random,
+    Threshold,
+}
+
+impl PolicyKind {
+    /// Every policy, in the order errors and help list them.
+    pub const ALL: [PolicyKind; 7] = [
+        Self::Seed,
+        Self::Ancestral,
+        Self::Prob,
+        Self::Margin,
+        Self::Entropy,
+        Self::Random,
+        Self::Threshold,
+    ];
+
+    /// The spelling serde, [`FromStr`] and [`fmt::Display`] use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Seed => "seed",
+            Self::Ancestral => "ancestral",
+            Self::Prob => "prob",
+            Self::Margin => "margin",
+            Self::Entropy => "entropy",
+            Self::Random => "random",
+            Self::Threshold => "threshold",
+        }
+    }
+
+    /// The score a confidence policy ranks by; `None` for the other loops.
+    pub fn confidence_score(self) -> Option<ConfidenceScore> {
+        match self {
+            Self::Prob => Some(ConfidenceScore::Prob),
+            Self::Margin => Some(ConfidenceScore::Margin),
+            Self::Entropy => Some(ConfidenceScore::Entropy),
+            Self::Random => Some(ConfidenceScore::Random),
+            Self::Seed | Self::Ancestral | Self::Threshold => None,
+        }
+    }
+
+    /// Whether ReMDM-style remasking of committed tokens applies (confidence and threshold policies).
+    pub fn supports_remask(self) -> bool {
+        self.confidence_score().is_some() || self == Self::Threshold
+    }
+}
+
+impl fmt::Display for PolicyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for PolicyKind {
+    type Err = SamplerError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.name() == s)
+            .ok_or_else(|| SamplerError::UnknownPolicy {
+                name: s.to_string(),
+                known: Self::ALL.iter().map(|k| k.name().to_string()).collect(),
+            })
+    }
+}
+
+/// A denoising loop with its parameters, built from a [`PolicyKind`] by [`Policy::new`].
 #[derive(Debug, Clone)]
 pub enum Policy {
     /// `seed`: the seed experiment's loop. Sample every generated position, write all, then
@@ -51,31 +132,20 @@ pub struct PolicyParams {
 pub const DEFAULT_THRESHOLD: f64 = 0.9;
 
 impl Policy {
-    /// Every policy name [`Policy::parse`] accepts.
-    pub const NAMES: [&'static str; 7] = [
-        "seed",
-        "ancestral",
-        "prob",
-        "margin",
-        "entropy",
-        "random",
-        "threshold",
-    ];
-
-    /// The policy called `name`, resolving schedule specs with the built-in schedules.
-    pub fn parse(name: &str, params: &PolicyParams) -> Result<Self, SamplerError> {
-        Self::parse_with(name, params, &ScheduleRegistry::with_builtins())
+    /// The `kind` loop with `params`, resolving schedule specs with the built-in schedules.
+    pub fn new(kind: PolicyKind, params: &PolicyParams) -> Result<Self, SamplerError> {
+        Self::with_registry(kind, params, &ScheduleRegistry::with_builtins())
     }
 
-    /// The policy called `name`, resolving schedule specs with `registry` (which may hold
+    /// The `kind` loop with `params`, resolving schedule specs with `registry` (which may hold
     /// schedules of other crates).
-    pub fn parse_with(
-        name: &str,
+    pub fn with_registry(
+        kind: PolicyKind,
         params: &PolicyParams,
         registry: &ScheduleRegistry,
     ) -> Result<Self, SamplerError> {
         let unused = |parameter| SamplerError::UnusedParameter {
-            policy: name.to_string(),
+            policy: kind.name().to_string(),
             parameter,
         };
         let build = |spec: &str| -> Result<Arc<dyn MaskSchedule>, SamplerError> {
@@ -91,14 +161,7 @@ impl Policy {
             }
             Ok(schedule)
         };
-        let score = match name {
-            "prob" => Some(ConfidenceScore::Prob),
-            "margin" => Some(ConfidenceScore::Margin),
-            "entropy" => Some(ConfidenceScore::Entropy),
-            "random" => Some(ConfidenceScore::Random),
-            _ => None,
-        };
-        if let Some(score) = score {
+        let confidence = |score| {
             if params.threshold.is_some() {
                 return Err(unused("threshold"));
             }
@@ -106,54 +169,63 @@ impl Policy {
                 None | Some("even") => CommitSplit::Even,
                 Some(spec) => CommitSplit::Schedule(build(spec)?),
             };
-            return Ok(Self::Confidence { score, split });
-        }
-        match name {
-            "seed" | "threshold" if params.schedule.is_some() => Err(unused("schedule")),
-            "seed" if params.threshold.is_some() => Err(unused("threshold")),
-            "seed" => Ok(Self::Seed),
-            "threshold" => {
+            Ok(Self::Confidence { score, split })
+        };
+        match kind {
+            PolicyKind::Seed | PolicyKind::Threshold if params.schedule.is_some() => {
+                Err(unused("schedule"))
+            }
+            PolicyKind::Seed | PolicyKind::Ancestral if params.threshold.is_some() => {
+                Err(unused("threshold"))
+            }
+            PolicyKind::Seed => Ok(Self::Seed),
+            PolicyKind::Threshold => {
                 let threshold = params.threshold.unwrap_or(DEFAULT_THRESHOLD);
                 if !(threshold > 0.0 && threshold <= 1.0) {
                     return Err(SamplerError::InvalidThreshold(threshold));
                 }
                 Ok(Self::Threshold { threshold })
             }
-            "ancestral" if params.threshold.is_some() => Err(unused("threshold")),
-            "ancestral" => Ok(Self::Ancestral {
+            PolicyKind::Ancestral => Ok(Self::Ancestral {
                 schedule: build(params.schedule.as_deref().unwrap_or("linear"))?,
             }),
-            _ => Err(SamplerError::UnknownPolicy {
-                name: name.to_string(),
-                known: Self::NAMES.iter().map(|n| n.to_string()).collect(),
-            }),
+            PolicyKind::Prob => confidence(ConfidenceScore::Prob),
+            PolicyKind::Margin => confidence(ConfidenceScore::Margin),
+            PolicyKind::Entropy => confidence(ConfidenceScore::Entropy),
+            PolicyKind::Random => confidence(ConfidenceScore::Random),
         }
     }
 
-    /// The name [`Policy::parse`] takes for this policy.
-    pub fn name(&self) -> &'static str {
+    /// Which loop this is.
+    pub fn kind(&self) -> PolicyKind {
         match self {
-            Self::Seed => "seed",
-            Self::Ancestral { .. } => "ancestral",
+            Self::Seed => PolicyKind::Seed,
+            Self::Ancestral { .. } => PolicyKind::Ancestral,
             Self::Confidence { score, .. } => match score {
-                ConfidenceScore::Prob => "prob",
-                ConfidenceScore::Margin => "margin",
-                ConfidenceScore::Entropy => "entropy",
-                ConfidenceScore::Random => "random",
+                ConfidenceScore::Prob => PolicyKind::Prob,
+                ConfidenceScore::Margin => PolicyKind::Margin,
+                ConfidenceScore::Entropy => PolicyKind::Entropy,
+                ConfidenceScore::Random => PolicyKind::Random,
             },
-            Self::Threshold { .. } => "threshold",
+            Self::Threshold { .. } => PolicyKind::Threshold,
         }
+    }
+
+    /// The name of its [`PolicyKind`].
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
     }
 
     /// Whether ReMDM-style remasking of committed tokens applies (confidence and threshold policies).
     pub fn supports_remask(&self) -> bool {
-        matches!(self, Self::Confidence { .. } | Self::Threshold { .. })
+        self.kind().supports_remask()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use PolicyKind::*;
 
     fn params(schedule: Option<&str>, threshold: Option<f64>) -> PolicyParams {
         PolicyParams {
@@ -163,16 +235,42 @@ mod tests {
     }
 
     #[test]
-    fn parses_every_name_with_defaults() {
-        for name in Policy::NAMES {
-            let policy = Policy::parse(name, &PolicyParams::default()).unwrap();
+    fn every_name_round_trips() {
+        let names: Vec<&str> = PolicyKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "seed",
+                "ancestral",
+                "prob",
+                "margin",
+                "entropy",
+                "random",
+                "threshold"
+            ]
+        );
+        for kind in PolicyKind::ALL {
+            let name = kind.name();
+            assert_eq!(kind.to_string(), name);
+            assert_eq!(name.parse::<PolicyKind>().unwrap(), kind);
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{name}\""));
+            assert_eq!(serde_json::from_str::<PolicyKind>(&json).unwrap(), kind);
+            let policy = Policy::new(kind, &PolicyParams::default()).unwrap();
+            assert_eq!(policy.kind(), kind);
             assert_eq!(policy.name(), name);
+            assert_eq!(policy.supports_remask(), kind.supports_remask());
         }
-        match Policy::parse("ancestral", &PolicyParams::default()).unwrap() {
+        assert_eq!(PolicyKind::default(), Prob);
+    }
+
+    #[test]
+    fn defaults() {
+        match Policy::new(Ancestral, &PolicyParams::default()).unwrap() {
             Policy::Ancestral { schedule } => assert_eq!(schedule.name(), "linear"),
             other => panic!("{other:?}"),
         }
-        match Policy::parse("threshold", &PolicyParams::default()).unwrap() {
+        match Policy::new(Threshold, &PolicyParams::default()).unwrap() {
             Policy::Threshold { threshold } => assert_eq!(threshold, DEFAULT_THRESHOLD),
             other => panic!("{other:?}"),
         }
@@ -180,14 +278,14 @@ mod tests {
 
     #[test]
     fn schedules_and_splits() {
-        match Policy::parse("margin", &params(Some("cosine"), None)).unwrap() {
+        match Policy::new(Margin, &params(Some("cosine"), None)).unwrap() {
             Policy::Confidence {
                 score: ConfidenceScore::Margin,
                 split,
             } => assert_eq!(split.name(), "cosine"),
             other => panic!("{other:?}"),
         }
-        match Policy::parse("prob", &params(Some("even"), None)).unwrap() {
+        match Policy::new(Prob, &params(Some("even"), None)).unwrap() {
             Policy::Confidence {
                 split: CommitSplit::Even,
                 ..
@@ -198,29 +296,37 @@ mod tests {
 
     #[test]
     fn bad_names_and_parameters() {
-        let err = Policy::parse("greedy", &PolicyParams::default()).unwrap_err();
-        assert!(
-            err.to_string().contains("known policies: seed, ancestral"),
-            "{err}"
-        );
-        for (name, p) in [
-            ("seed", params(Some("linear"), None)),
-            ("seed", params(None, Some(0.5))),
-            ("margin", params(None, Some(0.5))),
-            ("threshold", params(Some("cosine"), None)),
-            ("ancestral", params(None, Some(0.5))),
+        for name in ["greedy", "Prob", " prob", ""] {
+            let err = name.parse::<PolicyKind>().unwrap_err();
+            assert!(
+                matches!(&err, SamplerError::UnknownPolicy { name: n, .. } if n == name),
+                "{err}"
+            );
+            assert!(
+                err.to_string().contains(
+                    "known policies: seed, ancestral, prob, margin, entropy, random, threshold"
+                ),
+                "{err}"
+            );
+        }
+        for (kind, p) in [
+            (Seed, params(Some("linear"), None)),
+            (Seed, params(None, Some(0.5))),
+            (Margin, params(None, Some(0.5))),
+            (Threshold, params(Some("cosine"), None)),
+            (Ancestral, params(None, Some(0.5))),
         ] {
-            let err = Policy::parse(name, &p).unwrap_err();
+            let err = Policy::new(kind, &p).unwrap_err();
             assert!(
                 matches!(err, SamplerError::UnusedParameter { .. }),
-                "{name}: {err}"
+                "{kind}: {err}"
             );
         }
         for threshold in [0.0, -0.1, 1.5, f64::NAN] {
-            let err = Policy::parse("threshold", &params(None, Some(threshold))).unwrap_err();
+            let err = Policy::new(Threshold, &params(None, Some(threshold))).unwrap_err();
             assert!(matches!(err, SamplerError::InvalidThreshold(_)), "{err}");
         }
-        let err = Policy::parse("ancestral", &params(Some("quadratic"), None)).unwrap_err();
+        let err = Policy::new(Ancestral, &params(Some("quadratic"), None)).unwrap_err();
         assert!(matches!(err, SamplerError::Schedule(_)), "{err}");
     }
 }

@@ -27,7 +27,7 @@ impl Sampler {
         registry: &ScheduleRegistry,
     ) -> Result<Self, SamplerError> {
         config.validate()?;
-        let policy = Policy::parse_with(&config.policy, &config.policy_params(), registry)?;
+        let policy = Policy::with_registry(config.policy, &config.policy_params(), registry)?;
         config.check_remask(&policy)?;
         config.check_cache(&policy)?;
         Ok(Self { config, policy })

@@ -7,7 +7,8 @@ mod common;
 
 use common::{FakeModel, config, prompted};
 use unmask_sampler::{
-    CacheMode, CacheWindow, Canvas, Denoiser, NoObserver, Sampler, SamplerConfig, SamplerError,
+    CacheMode, CacheWindow, Canvas, Denoiser, NoObserver, PolicyKind, Sampler, SamplerConfig,
+    SamplerError,
 };
 
 /// Answers in full (as the default `logits_cached` does) and records every call's windows
@@ -51,7 +52,7 @@ fn batch() -> Vec<Canvas> {
     ]
 }
 
-fn cached(policy: &str, cache: CacheMode, refresh: Option<usize>) -> SamplerConfig {
+fn cached(policy: PolicyKind, cache: CacheMode, refresh: Option<usize>) -> SamplerConfig {
     SamplerConfig {
         block_len: Some(4),
         cache: Some(cache),
@@ -72,7 +73,7 @@ fn each_block_records_the_cache_at_its_first_call_and_every_refresh_interval() {
             model: FakeModel::new(30),
             calls: Vec::new(),
         };
-        let sampler = Sampler::new(cached("margin", cache, refresh)).unwrap();
+        let sampler = Sampler::new(cached(PolicyKind::Margin, cache, refresh)).unwrap();
         let canvases = batch();
         sampler
             .generate(&mut log, canvases.clone(), &mut NoObserver)
@@ -128,12 +129,12 @@ fn each_block_records_the_cache_at_its_first_call_and_every_refresh_interval() {
 #[test]
 fn asking_for_a_cache_changes_no_token_when_the_model_answers_in_full() {
     for policy in [
-        "ancestral",
-        "prob",
-        "margin",
-        "entropy",
-        "random",
-        "threshold",
+        PolicyKind::Ancestral,
+        PolicyKind::Prob,
+        PolicyKind::Margin,
+        PolicyKind::Entropy,
+        PolicyKind::Random,
+        PolicyKind::Threshold,
     ] {
         for cache in [CacheMode::Prefix, CacheMode::Dual] {
             let with_cache = cached(policy, cache, None);
@@ -168,7 +169,7 @@ fn a_cache_without_blocks_or_with_rewriting_policies_is_refused_with_the_reason(
     let refused = |config: SamplerConfig| Sampler::new(config).unwrap_err();
     let no_blocks = SamplerConfig {
         block_len: None,
-        ..cached("margin", CacheMode::Prefix, None)
+        ..cached(PolicyKind::Margin, CacheMode::Prefix, None)
     };
     let err = refused(no_blocks);
     assert!(
@@ -177,7 +178,7 @@ fn a_cache_without_blocks_or_with_rewriting_policies_is_refused_with_the_reason(
     );
     assert!(err.to_string().contains("block length"), "{err}");
 
-    let err = refused(cached("seed", CacheMode::Dual, None));
+    let err = refused(cached(PolicyKind::Seed, CacheMode::Dual, None));
     assert!(matches!(err, SamplerError::CacheRewrites { .. }), "{err}");
     assert!(err.to_string().contains("`seed`"), "{err}");
     assert!(
@@ -187,16 +188,16 @@ fn a_cache_without_blocks_or_with_rewriting_policies_is_refused_with_the_reason(
 
     let remasking = SamplerConfig {
         remask: Some(0.1),
-        ..cached("prob", CacheMode::Prefix, None)
+        ..cached(PolicyKind::Prob, CacheMode::Prefix, None)
     };
     let err = refused(remasking);
     assert!(err.to_string().contains("remasking"), "{err}");
 
-    let err = refused(cached("prob", CacheMode::Prefix, Some(0)));
+    let err = refused(cached(PolicyKind::Prob, CacheMode::Prefix, Some(0)));
     assert!(matches!(err, SamplerError::ZeroCacheRefresh), "{err}");
     let refresh_alone = SamplerConfig {
         cache: None,
-        ..cached("prob", CacheMode::Prefix, Some(2))
+        ..cached(PolicyKind::Prob, CacheMode::Prefix, Some(2))
     };
     let err = refused(refresh_alone);
     assert!(matches!(err, SamplerError::RefreshWithoutCache), "{err}");

@@ -3,7 +3,9 @@
 mod common;
 
 use common::{FakeModel, MASK, config, prompted};
-use unmask_sampler::{Canvas, Denoiser, NoObserver, Sampler, SamplerConfig, SamplerError};
+use unmask_sampler::{
+    Canvas, Denoiser, NoObserver, PolicyKind, Sampler, SamplerConfig, SamplerError,
+};
 
 fn build_error(cfg: SamplerConfig) -> SamplerError {
     Sampler::new(cfg).unwrap_err()
@@ -14,14 +16,14 @@ fn invalid_configs() {
     type Case = (SamplerConfig, fn(&SamplerError) -> bool, &'static str);
     let cases: Vec<Case> = vec![
         (
-            config("prob", 0),
+            config(PolicyKind::Prob, 0),
             |e| matches!(e, SamplerError::ZeroSteps),
             "at least 1",
         ),
         (
             SamplerConfig {
                 top_p: Some(0.0),
-                ..config("prob", 4)
+                ..config(PolicyKind::Prob, 4)
             },
             |e| matches!(e, SamplerError::InvalidTopP(_)),
             "(0, 1]",
@@ -29,7 +31,7 @@ fn invalid_configs() {
         (
             SamplerConfig {
                 top_p: Some(1.5),
-                ..config("prob", 4)
+                ..config(PolicyKind::Prob, 4)
             },
             |e| matches!(e, SamplerError::InvalidTopP(_)),
             "(0, 1]",
@@ -37,7 +39,7 @@ fn invalid_configs() {
         (
             SamplerConfig {
                 top_k: Some(0),
-                ..config("prob", 4)
+                ..config(PolicyKind::Prob, 4)
             },
             |e| matches!(e, SamplerError::ZeroTopK),
             "at least 1",
@@ -45,7 +47,7 @@ fn invalid_configs() {
         (
             SamplerConfig {
                 temperature: -0.5,
-                ..config("prob", 4)
+                ..config(PolicyKind::Prob, 4)
             },
             |e| matches!(e, SamplerError::InvalidTemperature(_)),
             ">= 0",
@@ -53,7 +55,7 @@ fn invalid_configs() {
         (
             SamplerConfig {
                 temperature: f64::NAN,
-                ..config("prob", 4)
+                ..config(PolicyKind::Prob, 4)
             },
             |e| matches!(e, SamplerError::InvalidTemperature(_)),
             ">= 0",
@@ -61,7 +63,7 @@ fn invalid_configs() {
         (
             SamplerConfig {
                 threshold: Some(0.0),
-                ..config("threshold", 4)
+                ..config(PolicyKind::Threshold, 4)
             },
             |e| matches!(e, SamplerError::InvalidThreshold(_)),
             "(0, 1]",
@@ -69,7 +71,7 @@ fn invalid_configs() {
         (
             SamplerConfig {
                 threshold: Some(1.01),
-                ..config("threshold", 4)
+                ..config(PolicyKind::Threshold, 4)
             },
             |e| matches!(e, SamplerError::InvalidThreshold(_)),
             "(0, 1]",
@@ -77,7 +79,7 @@ fn invalid_configs() {
         (
             SamplerConfig {
                 block_len: Some(0),
-                ..config("prob", 4)
+                ..config(PolicyKind::Prob, 4)
             },
             |e| matches!(e, SamplerError::ZeroBlockLen),
             "block length",
@@ -85,7 +87,7 @@ fn invalid_configs() {
         (
             SamplerConfig {
                 remask: Some(1.0),
-                ..config("prob", 4)
+                ..config(PolicyKind::Prob, 4)
             },
             |e| matches!(e, SamplerError::InvalidRemask(_)),
             "[0, 1)",
@@ -93,7 +95,7 @@ fn invalid_configs() {
         (
             SamplerConfig {
                 remask: Some(0.1),
-                ..config("seed", 4)
+                ..config(PolicyKind::Seed, 4)
             },
             |e| {
                 matches!(
@@ -109,7 +111,7 @@ fn invalid_configs() {
         (
             SamplerConfig {
                 threshold: Some(0.5),
-                ..config("prob", 4)
+                ..config(PolicyKind::Prob, 4)
             },
             |e| {
                 matches!(
@@ -123,14 +125,9 @@ fn invalid_configs() {
             "takes no `threshold`",
         ),
         (
-            config("beam", 4),
-            |e| matches!(e, SamplerError::UnknownPolicy { .. }),
-            "known policies",
-        ),
-        (
             SamplerConfig {
                 schedule: Some("spindle".into()),
-                ..config("ancestral", 4)
+                ..config(PolicyKind::Ancestral, 4)
             },
             |e| matches!(e, SamplerError::Schedule(_)),
             "token counts",
@@ -138,7 +135,7 @@ fn invalid_configs() {
         (
             SamplerConfig {
                 schedule: Some("fixed:0.2".into()),
-                ..config("prob", 4)
+                ..config(PolicyKind::Prob, 4)
             },
             |e| matches!(e, SamplerError::ScheduleNotMasking { .. }),
             "from masked to clean",
@@ -149,6 +146,20 @@ fn invalid_configs() {
         assert!(is_expected(&err), "{cfg:?}: {err}");
         assert!(err.to_string().contains(needle), "{err}");
     }
+}
+
+#[test]
+fn an_unknown_policy_name_lists_the_known_ones() {
+    let err = "beam".parse::<PolicyKind>().unwrap_err();
+    assert!(
+        matches!(&err, SamplerError::UnknownPolicy { name, .. } if name == "beam"),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "unknown sampling policy `beam`; known policies: seed, ancestral, prob, margin, \
+         entropy, random, threshold"
+    );
 }
 
 #[test]
@@ -171,7 +182,7 @@ fn a_schedule_that_never_masks_is_rejected() {
     registry.register("never", |_| Ok(Box::new(Never))).unwrap();
     let cfg = SamplerConfig {
         schedule: Some("never".into()),
-        ..config("margin", 4)
+        ..config(PolicyKind::Margin, 4)
     };
     let err = Sampler::with_registry(cfg, &registry).unwrap_err();
     assert!(
@@ -195,7 +206,7 @@ fn generate_error(
 fn too_few_steps_for_the_blocks() {
     let cfg = SamplerConfig {
         block_len: Some(4),
-        ..config("prob", 2)
+        ..config(PolicyKind::Prob, 2)
     };
     let err = generate_error(cfg, &mut FakeModel::new(10), vec![prompted(0, &[], 9, &[])]);
     assert!(
@@ -218,12 +229,12 @@ fn too_few_steps_for_the_blocks() {
 
 #[test]
 fn bad_batches_and_vocabularies() {
-    let err = generate_error(config("prob", 2), &mut FakeModel::new(10), vec![]);
+    let err = generate_error(config(PolicyKind::Prob, 2), &mut FakeModel::new(10), vec![]);
     assert!(matches!(err, SamplerError::EmptyBatch), "{err}");
 
     let cfg = SamplerConfig {
         forbidden: vec![10],
-        ..config("prob", 2)
+        ..config(PolicyKind::Prob, 2)
     };
     let err = generate_error(cfg, &mut FakeModel::new(10), vec![prompted(0, &[], 3, &[])]);
     assert!(
@@ -239,13 +250,13 @@ fn bad_batches_and_vocabularies() {
 
     let cfg = SamplerConfig {
         forbidden: vec![0, 2, 3],
-        ..config("prob", 2)
+        ..config(PolicyKind::Prob, 2)
     };
     let err = generate_error(cfg, &mut FakeModel::new(4), vec![prompted(0, &[], 3, &[])]);
     assert!(matches!(err, SamplerError::AllTokensForbidden), "{err}");
 
     let err = generate_error(
-        config("prob", 2),
+        config(PolicyKind::Prob, 2),
         &mut FakeModel::new(10),
         vec![prompted(0, &[42], 3, &[])],
     );
@@ -262,7 +273,7 @@ fn bad_batches_and_vocabularies() {
     );
 
     let err = generate_error(
-        config("prob", 2),
+        config(PolicyKind::Prob, 2),
         &mut FakeModel::new(0),
         vec![prompted(0, &[], 3, &[])],
     );
@@ -318,7 +329,11 @@ impl Denoiser for Broken {
 #[test]
 fn denoiser_failures_and_malformed_output() {
     let canvases = || vec![prompted(0, &[], 3, &[])];
-    let err = generate_error(config("prob", 2), &mut Broken { kind: "fails" }, canvases());
+    let err = generate_error(
+        config(PolicyKind::Prob, 2),
+        &mut Broken { kind: "fails" },
+        canvases(),
+    );
     assert!(
         matches!(err, SamplerError::Denoiser { step: 0, .. }),
         "{err}"
@@ -329,17 +344,25 @@ fn denoiser_failures_and_malformed_output() {
     );
 
     for kind in ["short", "batch"] {
-        let err = generate_error(config("prob", 2), &mut Broken { kind }, canvases());
+        let err = generate_error(
+            config(PolicyKind::Prob, 2),
+            &mut Broken { kind },
+            canvases(),
+        );
         assert!(
             matches!(err, SamplerError::DenoiserOutput { .. }),
             "{kind}: {err}"
         );
     }
-    let err = generate_error(config("prob", 2), &mut Broken { kind: "nan" }, canvases());
+    let err = generate_error(
+        config(PolicyKind::Prob, 2),
+        &mut Broken { kind: "nan" },
+        canvases(),
+    );
     assert!(matches!(err, SamplerError::BadLogits { .. }), "{err}");
     assert!(err.to_string().contains("NaN"), "{err}");
     let err = generate_error(
-        config("seed", 2),
+        config(PolicyKind::Seed, 2),
         &mut Broken { kind: "all-masked" },
         canvases(),
     );
@@ -352,7 +375,7 @@ fn observer_failure_stops_generation() {
         anyhow::ensure!(step < 1, "disk full");
         Ok(())
     };
-    let err = Sampler::new(config("prob", 4))
+    let err = Sampler::new(config(PolicyKind::Prob, 4))
         .unwrap()
         .generate(
             &mut FakeModel::new(10),

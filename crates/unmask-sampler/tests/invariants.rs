@@ -4,7 +4,7 @@ mod common;
 
 use common::{FakeModel, MASK, Trace, id_token, run};
 use proptest::prelude::*;
-use unmask_sampler::{Canvas, Policy, SamplerConfig, SamplerError, split_into_blocks};
+use unmask_sampler::{Canvas, PolicyKind, SamplerConfig, SamplerError, split_into_blocks};
 
 /// A canvas from runs of (fixed?, length): prompts, suffixes and infilling spans anywhere.
 fn canvas(b: usize, runs: &[(bool, usize)], vocab: u32) -> Canvas {
@@ -29,7 +29,7 @@ fn canvas(b: usize, runs: &[(bool, usize)], vocab: u32) -> Canvas {
 
 fn arb_config() -> impl Strategy<Value = SamplerConfig> {
     (
-        0..Policy::NAMES.len(),
+        0..PolicyKind::ALL.len(),
         1usize..30,
         prop::option::of(1usize..9),
         prop_oneof![Just(0.0), 0.3f64..2.0],
@@ -53,21 +53,21 @@ fn arb_config() -> impl Strategy<Value = SamplerConfig> {
                 schedule,
                 threshold,
             )| {
-                let name = Policy::NAMES[policy];
-                let schedule = match (name, schedule) {
-                    ("prob" | "margin" | "entropy" | "random", 1) => Some("cosine".to_string()),
-                    ("prob" | "margin" | "entropy" | "random", 2) => Some("linear".to_string()),
-                    ("ancestral", 1) => Some("cosine".to_string()),
-                    ("ancestral", 2) => Some("loglinear".to_string()),
+                let kind = PolicyKind::ALL[policy];
+                let confidence = kind.confidence_score().is_some();
+                let schedule = match (kind, schedule) {
+                    (_, 1) if confidence => Some("cosine".to_string()),
+                    (_, 2) if confidence => Some("linear".to_string()),
+                    (PolicyKind::Ancestral, 1) => Some("cosine".to_string()),
+                    (PolicyKind::Ancestral, 2) => Some("loglinear".to_string()),
                     _ => None,
                 };
-                let remasks =
-                    matches!(name, "prob" | "margin" | "entropy" | "random" | "threshold");
+                let remasks = kind.supports_remask();
                 SamplerConfig {
-                    policy: name.to_string(),
+                    policy: kind,
                     steps,
                     schedule,
-                    threshold: (name == "threshold").then_some(threshold),
+                    threshold: (kind == PolicyKind::Threshold).then_some(threshold),
                     block_len,
                     remask: if remasks { remask } else { None },
                     cache: None,
@@ -174,7 +174,7 @@ fn check_trace(config: &SamplerConfig, trace: &Trace, forbidden: &[u32]) {
                     *block_now = block;
                 }
             }
-            if config.policy != "seed" {
+            if config.policy != PolicyKind::Seed {
                 for &p in &requested {
                     assert!(
                         before.is_masked(p),
@@ -183,7 +183,7 @@ fn check_trace(config: &SamplerConfig, trace: &Trace, forbidden: &[u32]) {
                     );
                 }
             }
-            if config.policy == "threshold" && !requested.is_empty() {
+            if config.policy == PolicyKind::Threshold && !requested.is_empty() {
                 assert!(
                     !trace.committed(step, b).is_empty(),
                     "threshold committed nothing"

@@ -3,11 +3,11 @@
 mod common;
 
 use common::{FakeModel, MASK, config, prompted};
-use unmask_sampler::{Sampler, SamplerConfig, TraceObserver};
+use unmask_sampler::{PolicyKind, Sampler, SamplerConfig, TraceObserver};
 
 #[test]
 fn trace_has_one_json_line_per_step() {
-    let sampler = Sampler::new(config("prob", 3)).unwrap();
+    let sampler = Sampler::new(config(PolicyKind::Prob, 3)).unwrap();
     let mut trace = TraceObserver::new(Vec::new());
     let canvases = vec![prompted(0, &[5], 3, &[6]), prompted(1, &[], 2, &[])];
     let generation = sampler
@@ -52,7 +52,7 @@ fn config_round_trips_through_toml_and_rejects_unknown_keys() {
         seed = 7
     "#;
     let cfg: SamplerConfig = toml::from_str(text).unwrap();
-    assert_eq!(cfg.policy, "margin");
+    assert_eq!(cfg.policy, PolicyKind::Margin);
     assert_eq!(cfg.block_len, Some(8));
     assert_eq!(
         toml::from_str::<SamplerConfig>(&toml::to_string(&cfg).unwrap()).unwrap(),
@@ -65,6 +65,36 @@ fn config_round_trips_through_toml_and_rejects_unknown_keys() {
 
     let err = toml::from_str::<SamplerConfig>("polcy = \"seed\"").unwrap_err();
     assert!(err.to_string().contains("polcy"), "{err}");
+}
+
+#[test]
+fn every_policy_round_trips_through_toml_by_name_and_an_unknown_one_is_refused() {
+    for kind in PolicyKind::ALL {
+        let text = format!("policy = \"{}\"\nsteps = 8\n", kind.name());
+        let cfg: SamplerConfig = toml::from_str(&text).unwrap();
+        assert_eq!(cfg.policy, kind);
+        let written = toml::to_string(&cfg).unwrap();
+        assert!(
+            written.contains(&format!("policy = \"{kind}\"")),
+            "{written}"
+        );
+        assert_eq!(toml::from_str::<SamplerConfig>(&written).unwrap(), cfg);
+    }
+    let err = toml::from_str::<SamplerConfig>("policy = \"greedy\"\nsteps = 8")
+        .unwrap_err()
+        .to_string();
+    for word in [
+        "greedy",
+        "`seed`",
+        "`ancestral`",
+        "`prob`",
+        "`margin`",
+        "`entropy`",
+        "`random`",
+        "`threshold`",
+    ] {
+        assert!(err.contains(word), "{word} missing from {err}");
+    }
 }
 
 #[test]

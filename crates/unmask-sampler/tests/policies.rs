@@ -6,7 +6,7 @@ mod common;
 use common::{FakeModel, MASK, Trace, config, prompted, run};
 use rand::Rng;
 use unmask_sampler::rng::decision_rng;
-use unmask_sampler::{Canvas, NoObserver, Policy, Sampler, SamplerConfig};
+use unmask_sampler::{Canvas, NoObserver, PolicyKind, Sampler, SamplerConfig};
 
 /// Softmax of the model's row over the allowed tokens, in f64.
 fn probs(model: &FakeModel, tokens: &[u32], position: usize, forbidden: &[u32]) -> Vec<f64> {
@@ -29,13 +29,13 @@ fn probs(model: &FakeModel, tokens: &[u32], position: usize, forbidden: &[u32]) 
     weights.iter().map(|w| w / z).collect()
 }
 
-fn score(policy: &str, probs: &[f64]) -> f64 {
+fn score(policy: PolicyKind, probs: &[f64]) -> f64 {
     let mut sorted = probs.to_vec();
     sorted.sort_by(|a, b| b.total_cmp(a));
     match policy {
-        "prob" => sorted[0],
-        "margin" => sorted[0] - sorted[1],
-        "entropy" => probs.iter().filter(|&&p| p > 0.0).map(|p| p * p.ln()).sum(),
+        PolicyKind::Prob => sorted[0],
+        PolicyKind::Margin => sorted[0] - sorted[1],
+        PolicyKind::Entropy => probs.iter().filter(|&&p| p > 0.0).map(|p| p * p.ln()).sum(),
         other => panic!("{other}"),
     }
 }
@@ -44,7 +44,7 @@ fn score(policy: &str, probs: &[f64]) -> f64 {
 fn seed_policy_matches_a_direct_reimplementation() {
     let mut model = FakeModel::new(12);
     let canvas = prompted(0, &[7, 8], 6, &[9]);
-    let mut cfg = config("seed", 10);
+    let mut cfg = config(PolicyKind::Seed, 10);
     cfg.top_k = Some(1);
     cfg.seed = 42;
     cfg.forbidden = vec![0];
@@ -91,7 +91,7 @@ fn seed_policy_remasks_the_scheduled_fraction() {
     let mut model = FakeModel::new(8);
     model.context = false;
     let trace = run(
-        config("seed", 10),
+        config(PolicyKind::Seed, 10),
         &mut model,
         vec![prompted(0, &[], 3000, &[])],
     )
@@ -110,7 +110,7 @@ fn seed_policy_remasks_the_scheduled_fraction() {
 fn ancestral_makes_no_model_call_when_nothing_is_revealed() {
     let mut model = FakeModel::new(10);
     let trace = run(
-        config("ancestral", 10),
+        config(PolicyKind::Ancestral, 10),
         &mut model,
         vec![prompted(0, &[5], 1, &[])],
     )
@@ -120,7 +120,7 @@ fn ancestral_makes_no_model_call_when_nothing_is_revealed() {
 
     let mut model = FakeModel::new(10);
     let trace = run(
-        config("ancestral", 40),
+        config(PolicyKind::Ancestral, 40),
         &mut model,
         vec![prompted(0, &[5], 3, &[])],
     )
@@ -137,7 +137,7 @@ fn ancestral_reveals_follow_the_schedule() {
     let mut model = FakeModel::new(8);
     model.context = false;
     let trace = run(
-        config("ancestral", 4),
+        config(PolicyKind::Ancestral, 4),
         &mut model,
         vec![prompted(0, &[], 4000, &[])],
     )
@@ -161,7 +161,12 @@ fn confidence_commit_counts_follow_the_split() {
         (None, 10, 6, Some(4), vec![2, 2, 2, 2, 1, 1]),
         (None, 10, 7, Some(4), vec![2, 1, 1, 2, 2, 1, 1]),
     ] {
-        for policy in ["prob", "margin", "entropy", "random"] {
+        for policy in [
+            PolicyKind::Prob,
+            PolicyKind::Margin,
+            PolicyKind::Entropy,
+            PolicyKind::Random,
+        ] {
             let mut model = FakeModel::new(16);
             let mut cfg = config(policy, steps);
             cfg.schedule = schedule.map(str::to_string);
@@ -178,7 +183,7 @@ fn confidence_commit_counts_follow_the_split() {
 
 #[test]
 fn confidence_commits_the_best_scored_positions() {
-    for policy in ["prob", "margin", "entropy"] {
+    for policy in [PolicyKind::Prob, PolicyKind::Margin, PolicyKind::Entropy] {
         let mut model = FakeModel::new(20);
         let mut cfg = config(policy, 5);
         cfg.temperature = 0.0;
@@ -202,7 +207,7 @@ fn confidence_commits_the_best_scored_positions() {
 fn random_order_asks_only_for_what_it_commits() {
     let mut model = FakeModel::new(16);
     let trace = run(
-        config("random", 4),
+        config(PolicyKind::Random, 4),
         &mut model,
         vec![prompted(0, &[5], 10, &[])],
     )
@@ -218,7 +223,7 @@ fn threshold_commits_every_confident_position_at_once() {
     let mut model = FakeModel::new(16);
     model.bias = vec![(9, 30.0)];
     let trace = run(
-        config("threshold", 8),
+        config(PolicyKind::Threshold, 8),
         &mut model,
         vec![prompted(0, &[5], 10, &[])],
     )
@@ -234,7 +239,7 @@ fn threshold_spreads_unconfident_positions_over_the_budget() {
     let mut model = FakeModel::new(16);
     model.scale = 0.0;
     let trace = run(
-        config("threshold", 4),
+        config(PolicyKind::Threshold, 4),
         &mut model,
         vec![prompted(0, &[5], 10, &[])],
     )
@@ -242,7 +247,7 @@ fn threshold_spreads_unconfident_positions_over_the_budget() {
     assert_eq!(trace.commit_counts(0), [3, 3, 2, 2]);
     // A low threshold takes more than the minimum but at least one per step.
     let mut model = FakeModel::new(16);
-    let mut cfg = config("threshold", 20);
+    let mut cfg = config(PolicyKind::Threshold, 20);
     cfg.threshold = Some(0.12);
     let trace = run(cfg, &mut model, vec![prompted(0, &[5], 30, &[])]).unwrap();
     assert!(trace.commit_counts(0).iter().all(|&c| c >= 1));
@@ -251,7 +256,14 @@ fn threshold_spreads_unconfident_positions_over_the_budget() {
 
 #[test]
 fn greedy_writes_the_argmax() {
-    for policy in ["seed", "ancestral", "prob", "margin", "threshold", "random"] {
+    for policy in [
+        PolicyKind::Seed,
+        PolicyKind::Ancestral,
+        PolicyKind::Prob,
+        PolicyKind::Margin,
+        PolicyKind::Threshold,
+        PolicyKind::Random,
+    ] {
         let mut model = FakeModel::new(20);
         let mut cfg = config(policy, 6);
         cfg.temperature = 0.0;
@@ -275,7 +287,7 @@ fn greedy_writes_the_argmax() {
 
 #[test]
 fn forbidden_tokens_never_appear_even_when_most_likely() {
-    for policy in Policy::NAMES {
+    for policy in PolicyKind::ALL {
         let mut model = FakeModel::new(12);
         model.bias = vec![(0, 40.0), (4, 40.0), (MASK, 40.0)];
         let mut cfg = config(policy, 5);
@@ -299,10 +311,10 @@ fn generate(cfg: &SamplerConfig, canvases: Vec<Canvas>) -> Vec<Canvas> {
 
 #[test]
 fn same_seed_same_output_other_seed_other_output() {
-    for policy in Policy::NAMES {
+    for policy in PolicyKind::ALL {
         let mut cfg = config(policy, 8);
         cfg.seed = 1;
-        if policy != "seed" && policy != "ancestral" {
+        if policy.supports_remask() {
             cfg.remask = Some(0.1);
         }
         let canvas = || vec![prompted(0, &[5], 30, &[6])];
@@ -315,7 +327,7 @@ fn same_seed_same_output_other_seed_other_output() {
 
 #[test]
 fn a_canvas_gets_the_same_output_alone_or_in_a_batch() {
-    for policy in Policy::NAMES {
+    for policy in PolicyKind::ALL {
         let cfg = config(policy, 6);
         let a = prompted(0, &[5], 12, &[6]);
         let b = prompted(1, &[7, 8, 9], 20, &[]);
@@ -333,7 +345,7 @@ fn one_model_call_per_step_for_the_whole_batch() {
         prompted(1, &[], 3, &[6]),
         prompted(2, &[9, 9], 5, &[]),
     ];
-    let trace = run(config("prob", 4), &mut model, canvases).unwrap();
+    let trace = run(config(PolicyKind::Prob, 4), &mut model, canvases).unwrap();
     assert_eq!(trace.generation.nfe, 4);
     assert_eq!(trace.calls[0].as_ref().unwrap().canvases, [0, 1, 2]);
     // The 3-token canvas is done after 3 steps and leaves the batch.
@@ -342,7 +354,12 @@ fn one_model_call_per_step_for_the_whole_batch() {
 
 #[test]
 fn remasking_puts_masks_back_and_still_finishes() {
-    for policy in ["prob", "margin", "threshold", "random"] {
+    for policy in [
+        PolicyKind::Prob,
+        PolicyKind::Margin,
+        PolicyKind::Threshold,
+        PolicyKind::Random,
+    ] {
         let mut model = FakeModel::new(16);
         let mut cfg = config(policy, 10);
         cfg.remask = Some(0.5);
@@ -375,7 +392,12 @@ fn template_canvas_fills_only_its_spans() {
     )
     .unwrap();
     let mut model = FakeModel::new(16);
-    let trace = run(config("margin", 5), &mut model, vec![canvas.clone()]).unwrap();
+    let trace = run(
+        config(PolicyKind::Margin, 5),
+        &mut model,
+        vec![canvas.clone()],
+    )
+    .unwrap();
     let out = &trace.generation.canvases[0];
     assert!(out.is_complete());
     assert_eq!(out.generated_spans(), canvas.generated_spans());

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use unmask_sampler::reference::{self, ReferenceRun};
-use unmask_sampler::{Canvas, Denoiser, Policy, Sampler, SamplerConfig, Template};
+use unmask_sampler::{Canvas, Denoiser, PolicyKind, Sampler, SamplerConfig, Template};
 
 const MASK: u32 = 1;
 
@@ -144,7 +144,7 @@ fn arb_model() -> impl Strategy<Value = HashModel> {
 fn arb_config() -> impl Strategy<Value = SamplerConfig> {
     (
         (
-            0..Policy::NAMES.len(),
+            0..PolicyKind::ALL.len(),
             1usize..24,
             prop::option::of(1usize..8),
             0usize..4,
@@ -166,26 +166,23 @@ fn arb_config() -> impl Strategy<Value = SamplerConfig> {
                 (temperature, top_k, top_p),
                 (seed, remask, threshold),
             )| {
-                let name = Policy::NAMES[policy];
-                let confidence = matches!(name, "prob" | "margin" | "entropy" | "random");
-                let schedule = match (name, schedule) {
-                    (_, 1) if confidence || name == "ancestral" => Some("cosine"),
-                    (_, 2) if confidence || name == "ancestral" => Some("loglinear"),
-                    (_, 3) if confidence => Some("even"),
-                    (_, 3) if name == "ancestral" => Some("linear"),
+                let kind = PolicyKind::ALL[policy];
+                let confidence = kind.confidence_score().is_some();
+                let ancestral = kind == PolicyKind::Ancestral;
+                let schedule = match schedule {
+                    1 if confidence || ancestral => Some("cosine"),
+                    2 if confidence || ancestral => Some("loglinear"),
+                    3 if confidence => Some("even"),
+                    3 if ancestral => Some("linear"),
                     _ => None,
                 };
                 SamplerConfig {
-                    policy: name.to_string(),
+                    policy: kind,
                     steps,
                     schedule: schedule.map(str::to_string),
-                    threshold: (name == "threshold").then_some(threshold),
+                    threshold: (kind == PolicyKind::Threshold).then_some(threshold),
                     block_len,
-                    remask: if confidence || name == "threshold" {
-                        remask
-                    } else {
-                        None
-                    },
+                    remask: if kind.supports_remask() { remask } else { None },
                     cache: None,
                     cache_refresh: None,
                     temperature,
@@ -286,11 +283,11 @@ fn every_policy_matches_on_a_fixed_batch() {
         Layout::Runs(vec![(0, 2), (1, 9), (2, 3), (1, 4), (0, 1)]),
         Layout::Template(vec![(false, 3), (true, 5), (false, 2), (true, 3)]),
     ];
-    for name in Policy::NAMES {
+    for name in PolicyKind::ALL {
         for (block_len, remask) in [(None, None), (Some(4), Some(0.3))] {
-            let remasks = !matches!(name, "seed" | "ancestral");
+            let remasks = name.supports_remask();
             let config = SamplerConfig {
-                policy: name.to_string(),
+                policy: name,
                 steps: 9,
                 block_len,
                 remask: if remasks { remask } else { None },

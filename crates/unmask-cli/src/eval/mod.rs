@@ -17,7 +17,7 @@ use unmask_runtime::device::BackendJob;
 use unmask_runtime::measure::{
     self, CausalModel, HeldOut, HeldOutOptions, MaskedModel, SampleScorer, Samples,
 };
-use unmask_sampler::{Sampler, SamplerConfig};
+use unmask_sampler::{PolicyKind, Sampler, SamplerConfig};
 use unmask_text::TextTokenizer;
 
 use crate::decoding::BlockDecoding;
@@ -31,7 +31,7 @@ pub struct GenerationRequest {
     /// Tokens per sample.
     pub length: usize,
     /// The diffusion sampler's policy and step budget (a causal LM decodes left to right).
-    pub policy: String,
+    pub policy: PolicyKind,
     pub steps: usize,
     /// Blocks and block cache of the diffusion sampler.
     pub decoding: BlockDecoding,
@@ -90,7 +90,7 @@ impl Eval {
         }
         if let Some(g) = &self.generation {
             let sampler = SamplerConfig {
-                policy: g.policy.clone(),
+                policy: g.policy,
                 steps: g.diffusion_steps(),
                 ..SamplerConfig::default()
             };
@@ -176,7 +176,7 @@ impl<B: Backend> Generator<B> {
         Ok(match self {
             Self::Masked(model) => {
                 let steps = request.diffusion_steps();
-                let config = measure::diffusion_config(model, &request.policy, steps, seed);
+                let config = measure::diffusion_config(model, request.policy, steps, seed);
                 let sampler = Sampler::new(request.decoding.apply(config))?;
                 let samples =
                     measure::diffusion_samples_with(model, &prompts, request.length, &sampler)?;

@@ -8,7 +8,7 @@ use burn::tensor::backend::Backend;
 use serde::Serialize;
 use unmask_eval::SpeedReport;
 use unmask_gpt2::GenerateOptions;
-use unmask_sampler::{Canvas, NoObserver, Sampler, SamplerConfig};
+use unmask_sampler::{Canvas, NoObserver, PolicyKind, Sampler, SamplerConfig};
 
 use crate::measure::causal::CausalModel;
 use crate::measure::masked::MaskedModel;
@@ -34,7 +34,7 @@ pub fn diffusion_samples<B: Backend>(
     model: &mut MaskedModel<B>,
     prompts: &[String],
     gen_len: usize,
-    policy: &str,
+    policy: PolicyKind,
     steps: usize,
     seed: u64,
 ) -> Result<Samples> {
@@ -79,7 +79,7 @@ pub fn diffusion_samples_with<B: Backend>(
 /// [`TOP_P`], every special token but the mask forbidden.
 pub fn diffusion_sampler<B: Backend>(
     model: &MaskedModel<B>,
-    policy: &str,
+    policy: PolicyKind,
     steps: usize,
     seed: u64,
 ) -> Result<Sampler> {
@@ -89,7 +89,7 @@ pub fn diffusion_sampler<B: Backend>(
 /// The configuration of [`diffusion_sampler`].
 pub fn diffusion_config<B: Backend>(
     model: &MaskedModel<B>,
-    policy: &str,
+    policy: PolicyKind,
     steps: usize,
     seed: u64,
 ) -> SamplerConfig {
@@ -97,7 +97,7 @@ pub fn diffusion_config<B: Backend>(
     let mut forbidden = special.ids();
     forbidden.retain(|&id| id != special.mask);
     SamplerConfig {
-        policy: policy.to_string(),
+        policy,
         steps,
         top_k: Some(TOP_K),
         top_p: Some(TOP_P),

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use unmask_sampler::{
-    Canvas, Denoiser, Generation, Sampler, SamplerConfig, SamplerError, StepObserver,
+    Canvas, Denoiser, Generation, PolicyKind, Sampler, SamplerConfig, SamplerError, StepObserver,
 };
 
 pub const MASK: u32 = 1;
@@ -215,9 +215,9 @@ pub fn prompted(b: usize, prefix: &[u32], gen_len: usize, suffix: &[u32]) -> Can
     Canvas::prompted(&head, gen_len, suffix, MASK).unwrap()
 }
 
-pub fn config(policy: &str, steps: usize) -> SamplerConfig {
+pub fn config(policy: PolicyKind, steps: usize) -> SamplerConfig {
     SamplerConfig {
-        policy: policy.to_string(),
+        policy,
         steps,
         ..SamplerConfig::default()
     }
