@@ -205,30 +205,23 @@ fn a_directory_in_use_by_another_training_is_refused() {
     unmask_train::run_dir::lock(&run).unwrap();
 }
 
+/// A finished 4-step run in `tmp/run` with its checkpoint, and its config.
+fn finished_run(tmp: &Path) -> TrainConfig {
+    let corpus = common::small_corpus(tmp, 20);
+    let config = common::tiny_config(&corpus, &tmp.join("run"), "linear", 4);
+    train::<B>(&config, &Default::default(), &options(false)).unwrap();
+    config
+}
+
 /// A checkpoint directory without its state.json (the marker written last) is named as
 /// incomplete, not reported as missing.
 #[test]
 fn resume_from_an_incomplete_checkpoint_names_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let corpus = common::small_corpus(tmp.path(), 20);
-    let config = common::tiny_config(&corpus, &tmp.path().join("run"), "linear", 4);
-    let quiet = TrainOptions {
-        quiet: true,
-        ..Default::default()
-    };
-    train::<B>(&config, &Default::default(), &quiet).unwrap();
+    let config = finished_run(tmp.path());
     let checkpoint = tmp.path().join("run/checkpoint");
     std::fs::remove_file(checkpoint.join("state.json")).unwrap();
-    let err = train::<B>(
-        &config,
-        &Default::default(),
-        &TrainOptions {
-            resume: true,
-            ..quiet
-        },
-    )
-    .unwrap_err();
-    let err = format!("{err:#}");
+    let err = train_error(&config, true);
     assert!(err.contains(&checkpoint.display().to_string()), "{err}");
     assert!(
         err.contains("incomplete") && err.contains("state.json"),
@@ -241,13 +234,7 @@ fn resume_from_an_incomplete_checkpoint_names_it() {
 #[test]
 fn resume_from_a_truncated_checkpoint_record_names_the_file() {
     let tmp = tempfile::tempdir().unwrap();
-    let corpus = common::small_corpus(tmp.path(), 20);
-    let config = common::tiny_config(&corpus, &tmp.path().join("run"), "linear", 4);
-    let quiet = TrainOptions {
-        quiet: true,
-        ..Default::default()
-    };
-    train::<B>(&config, &Default::default(), &quiet).unwrap();
+    let config = finished_run(tmp.path());
     let model_file = tmp.path().join("run/checkpoint/model.bin");
     let length = std::fs::metadata(&model_file).unwrap().len();
     std::fs::File::options()
