@@ -64,28 +64,27 @@ impl<B: Backend> Attention<B> {
         let heads = self.num_heads;
         let head_dim = hidden / heads;
         let qkv = self.wqkv.forward(x);
-        let (q, mut k) = rope.apply(qkv.clone().narrow(2, 0, 2 * hidden));
+        let (q, k) = rope.apply(qkv.clone().narrow(2, 0, 2 * hidden));
+        // Keys and values position-major, as the cache holds them.
+        let mut k = k.swap_dims(1, 2);
         let mut v = qkv
             .reshape([batch, len, 3 * heads, head_dim])
-            .swap_dims(1, 2)
-            .narrow(1, 2 * heads, heads);
+            .narrow(2, 2 * heads, heads);
         match keys {
             KeySource::Own => {}
             KeySource::Append(cache) => {
                 if let Some(past) = cache.take() {
-                    k = Tensor::cat(vec![past.keys, k], 2);
-                    v = Tensor::cat(vec![past.values, v], 2);
+                    k = Tensor::cat(vec![past.keys, k], 1);
+                    v = Tensor::cat(vec![past.values, v], 1);
                 }
-                *cache = Some(LayerCache {
-                    keys: k.clone(),
-                    values: v.clone(),
-                });
+                *cache = Some(LayerCache::new(k.clone(), v.clone()));
             }
             KeySource::Splice { cache, start } => {
                 k = splice_rows(&cache.keys, k, start);
                 v = splice_rows(&cache.values, v, start);
             }
         }
+        let (k, v) = (k.swap_dims(1, 2), v.swap_dims(1, 2));
 
         let device = q.device();
         let scale = (head_dim as f64).sqrt().recip();

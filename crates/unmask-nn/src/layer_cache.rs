@@ -4,33 +4,54 @@
 
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 
-/// Keys and values of one attention layer, `[batch, heads, positions, head_dim]`.
+/// Keys and values of one attention layer, `[batch, positions, heads, head_dim]`. Position-major
+/// and contiguous, so that splicing rows in copies whole runs of memory; attention takes
+/// heads-first views of them.
 #[derive(Clone, Debug)]
 pub struct LayerCache<B: Backend> {
     pub keys: Tensor<B, 4>,
     pub values: Tensor<B, 4>,
 }
 
-/// `cached` (`[batch, heads, total, head_dim]`) with rows `start..start + fresh.len` replaced
-/// by `fresh`.
+impl<B: Backend> LayerCache<B> {
+    /// Holds `keys` and `values` (`[batch, positions, heads, head_dim]`), copied into one
+    /// contiguous buffer each where they are views of a wider tensor.
+    pub fn new(keys: Tensor<B, 4>, values: Tensor<B, 4>) -> Self {
+        Self {
+            keys: contiguous(keys),
+            values: contiguous(values),
+        }
+    }
+}
+
+/// `t` in a buffer of its own: a reshape that cannot reuse a strided view copies it, and one
+/// of a contiguous tensor copies nothing.
+fn contiguous<B: Backend>(t: Tensor<B, 4>) -> Tensor<B, 4> {
+    let dims = t.dims();
+    t.reshape([dims[0], dims[1] * dims[2] * dims[3]])
+        .reshape(dims)
+}
+
+/// `cached` (`[batch, total, heads, head_dim]`) with positions `start..start + fresh.len`
+/// replaced by `fresh`.
 pub fn splice_rows<B: Backend>(
     cached: &Tensor<B, 4>,
     fresh: Tensor<B, 4>,
     start: usize,
 ) -> Tensor<B, 4> {
-    let total = cached.dims()[2];
-    let end = start + fresh.dims()[2];
+    let total = cached.dims()[1];
+    let end = start + fresh.dims()[1];
     let mut parts = Vec::with_capacity(3);
     if start > 0 {
-        parts.push(cached.clone().narrow(2, 0, start));
+        parts.push(cached.clone().narrow(1, 0, start));
     }
     parts.push(fresh);
     if end < total {
-        parts.push(cached.clone().narrow(2, end, total - end));
+        parts.push(cached.clone().narrow(1, end, total - end));
     }
     match parts.len() {
         1 => parts.pop().expect("one part"),
-        _ => Tensor::cat(parts, 2),
+        _ => Tensor::cat(parts, 1),
     }
 }
 
@@ -142,7 +163,7 @@ mod tests {
         // Distinct values without burn's global RNG, which dropout's tests in this binary pin.
         let distinct = |offset: usize| {
             let values: Vec<f32> = (0..batch * 30).map(|i| (offset + i) as f32).collect();
-            Tensor::from_data(TensorData::new(values, [batch, 2, 5, 3]), &device)
+            Tensor::from_data(TensorData::new(values, [batch, 5, 2, 3]), &device)
         };
         ContextCache {
             layers: (0..2)
@@ -179,5 +200,24 @@ mod tests {
                 .key_bias
                 .is_none()
         );
+    }
+
+    #[test]
+    fn splice_rows_replaces_positions_of_a_strided_cache() {
+        let device = Default::default();
+        // Two sequences of 4 positions, 2 heads of 1 dimension, taken as every other column
+        // of a wider tensor: a view, as a model's fused projection gives.
+        let wide: Vec<f32> = (0..2 * 4 * 4).map(|i| i as f32).collect();
+        let wide = Tensor::<Flex, 4>::from_data(TensorData::new(wide, [2, 4, 4, 1]), &device);
+        let cached = LayerCache::new(wide.clone().narrow(2, 0, 2), wide.narrow(2, 2, 2)).keys;
+        let fresh: Vec<f32> = (0..2 * 2 * 2).map(|i| -(i as f32) - 1.0).collect();
+        let fresh = Tensor::from_data(TensorData::new(fresh, [2, 2, 2, 1]), &device);
+        let spliced = splice_rows(&cached, fresh, 1);
+        assert_eq!(spliced.dims(), [2, 4, 2, 1]);
+        let expected = vec![
+            0.0, 1.0, -1.0, -2.0, -3.0, -4.0, 12.0, 13.0, //
+            16.0, 17.0, -5.0, -6.0, -7.0, -8.0, 28.0, 29.0,
+        ];
+        assert_eq!(spliced.into_data().to_vec::<f32>().unwrap(), expected);
     }
 }

@@ -47,26 +47,19 @@ impl<B: Backend> SelfAttention<B> {
     ) -> Tensor<B, 3> {
         let [batch, seq, hidden] = x.dims();
         let head_dim = hidden / self.num_heads;
-        let heads = |t: Tensor<B, 3>| {
-            t.reshape([batch, seq, self.num_heads, head_dim])
-                .swap_dims(1, 2)
-        };
-        let q = heads(self.query.forward(x.clone()));
-        let mut k = heads(self.key.forward(x.clone()));
-        let mut v = heads(self.value.forward(x.clone()));
+        let positions_first = |t: Tensor<B, 3>| t.reshape([batch, seq, self.num_heads, head_dim]);
+        let q = positions_first(self.query.forward(x.clone())).swap_dims(1, 2);
+        let mut k = positions_first(self.key.forward(x.clone()));
+        let mut v = positions_first(self.value.forward(x.clone()));
         match source {
             KeySource::Own => {}
-            KeySource::Record(slot) => {
-                *slot = Some(LayerCache {
-                    keys: k.clone(),
-                    values: v.clone(),
-                });
-            }
+            KeySource::Record(slot) => *slot = Some(LayerCache::new(k.clone(), v.clone())),
             KeySource::Splice { cache, start } => {
                 k = splice_rows(&cache.keys, k, start);
                 v = splice_rows(&cache.values, v, start);
             }
         }
+        let (k, v) = (k.swap_dims(1, 2), v.swap_dims(1, 2));
 
         let device = x.device();
         let dropout = B::ad_enabled(&device) && self.attention_dropout.prob > 0.0;
