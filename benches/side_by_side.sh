@@ -185,6 +185,10 @@ def spread(values):
     text = f"{statistics.median(values):.2f}x"
     return text + (f" ({min(values):.2f}-{max(values):.2f})" if len(values) > 1 else "")
 
+def per_second(rate):
+    rate = rate or 0
+    return f"{rate:,.1f}" if rate >= 1 else f"{rate:.3f}"
+
 decode = sorted({k.split("/")[0] for o in ours for k in o if k.startswith("decode ")})
 for group in decode:
     rows = sorted({k.split("/", 1)[1] for o in ours for k in o if k.startswith(group + "/")})
@@ -205,5 +209,5 @@ for group in decode:
         mine = [o.get(f"{group}/{row}") for o in ours]
         rates = [rate(o, row) for o in ours]
         ratios = [r / b for r, b in zip(rates, (rate(o, base) for o in ours)) if r and b]
-        print(f"| {row} | {seconds(median(mine))} | {median(rates) or 0:,.1f} | {spread(ratios)} |")
+        print(f"| {row} | {seconds(median(mine))} | {per_second(median(rates))} | {spread(ratios)} |")
 PY
