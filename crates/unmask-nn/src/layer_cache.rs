@@ -205,8 +205,8 @@ mod tests {
     #[test]
     fn splice_rows_replaces_positions_of_a_strided_cache() {
         let device = Default::default();
-        // Two sequences of 4 positions, 2 heads of 1 dimension, taken as every other column
-        // of a wider tensor: a view, as a model's fused projection gives.
+        // Two sequences of 4 positions, 2 heads of 1 dimension: the first and last two columns
+        // of a wider tensor, views as a model's fused projection gives them.
         let wide: Vec<f32> = (0..2 * 4 * 4).map(|i| i as f32).collect();
         let wide = Tensor::<Flex, 4>::from_data(TensorData::new(wide, [2, 4, 4, 1]), &device);
         let cached = LayerCache::new(wide.clone().narrow(2, 0, 2), wide.narrow(2, 2, 2)).keys;
